@@ -1,0 +1,21 @@
+"""Where things live. Imports nothing from the project so any module can use it."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RAW_DIR = ROOT / "data" / "raw"
+STORE_DIR = ROOT / "data" / "store"
+SOURCES_DIR = Path(__file__).resolve().parent / "sources"
+GEOGRAPHY_DIR = Path(__file__).resolve().parent / "geography"
+
+# Files inside the built store (see docs/ARCHITECTURE.md for their columns).
+VALUES = "values.parquet"
+INDICATORS = "indicators.parquet"
+AREAS = "areas.parquet"
+AREA_LINKS = "area_links.parquet"
+SOURCES = "sources.parquet"
+REJECTS = "rejects.parquet"
+REVISIONS = "revisions.parquet"
+BOUNDARIES_DIR = "boundaries"
+MANIFEST = "manifest.json"
+CACHE_DIR = ".cache"

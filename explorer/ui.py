@@ -1,0 +1,47 @@
+"""Streamlit glue shared by pages: the store loaded once per process, notices, source footers.
+
+This is the only explorer module besides `state` that imports Streamlit; data, query and
+statistics modules never do.
+"""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from explorer.store import Store, StoreMissing
+
+LICENCE_LINE = ("Contains public sector information licensed under the Open Government Licence "
+                "v3.0. Boundaries contain OS data © Crown copyright and database right. House of "
+                "Commons Library data under the Open Parliament Licence v3.0.")
+
+
+@st.cache_resource(show_spinner="Loading the statistics store …")
+def get_store() -> Store:
+    """One Store per server process, shared by every session and never mutated."""
+    return Store.open()
+
+
+def store_or_stop() -> Store:
+    try:
+        return get_store()
+    except StoreMissing:
+        st.error("The statistics store has not been built yet. Run `make run` (or "
+                 "`python -m explorer build`) and reload this page.")
+        st.stop()
+
+
+def notice(messages: list[str]) -> None:
+    """Visible, non-fatal notices (e.g. a link parameter that was not understood)."""
+    for message in messages:
+        st.info(message, icon=":material/info:")
+
+
+def text(value: object) -> str:
+    """Escape text from data before it goes into markdown or HTML."""
+    return html.escape("" if value is None else str(value))
+
+
+def footer() -> None:
+    st.caption(LICENCE_LINE)
