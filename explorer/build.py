@@ -59,7 +59,10 @@ def _digest(parts: list[bytes]) -> str:
 
 def fingerprint(module, ctx: StepContext) -> str:
     pkg = Path(__file__).resolve().parent
-    parts = [Path(module.__file__).read_bytes(), Path(ctx.meta["_path"]).read_bytes()]
+    step = Path(module.__file__)
+    # The step, its YAML and any helper modules named after it (e.g. nhsd_qof_layout.py).
+    own = [step, *sorted(step.parent.glob(f"{step.stem}_*.py")), Path(ctx.meta["_path"])]
+    parts = [p.read_bytes() for p in own]
     parts += [(pkg / f).read_bytes() for f in FRAMEWORK_FILES]
     for path in ctx.files():
         parts += [str(path.relative_to(ctx.raw_dir)).encode(), path.read_bytes()]
@@ -144,6 +147,7 @@ def assemble(values: pl.DataFrame, reports: pl.DataFrame, metas: list[dict]):
 
     defs = catalogue.definitions(metas)
     values, revisions = harmonise.resolve_releases(values, reports)
+    values = harmonise.fill_unitary_tiers(values)
     values = harmonise.add_intervals(values, defs)
     areas = geo_areas.build_areas()
     links = geo_links.build_links(areas)

@@ -82,46 +82,28 @@ def resolve_releases(values: pl.DataFrame, reports: pl.DataFrame) -> tuple[pl.Da
     return kept, revisions
 
 
+# Value types whose intervals the build recomputes from counts. Counts themselves are left
+# without intervals: they are complete administrative totals here, not samples or rates.
+RECOMPUTED_TYPES = ("proportion", "crude rate", "indirectly standardised ratio")
+
+
 def add_intervals(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
     """Fill missing 95% and 99.8% limits from count (and denominator) by the indicator's value
-    type; label every interval with how it was obtained."""
+    type with `stats.ci_for_frame` (its docstring has the exact rules); every interval is
+    labelled with how it was obtained."""
     kinds = catalogue.select("indicator_id", "value_type", "multiplier")
-    frame = values.join(kinds, on="indicator_id", how="left")
-    count, denom, mult = pl.col("count"), pl.col("denominator"), pl.col("multiplier")
-    has_published = pl.col("lower_ci95").is_not_null() & pl.col("upper_ci95").is_not_null()
-    usable = count.is_not_null() & pl.col("value").is_not_null() & (count >= 0)
-    proportion = usable & (pl.col("value_type") == "proportion") & (denom > 0) & (count <= denom)
-    rate = usable & (pl.col("value_type") == "crude rate") & (denom > 0)
-
-    out = {}
-    for level, suffix in ((0.95, "95"), (0.998, "998")):
-        w_lo, w_hi = stats.wilson(frame["count"].fill_null(0), frame["denominator"].fill_null(1), level)
-        b_lo, b_hi = stats.byar(frame["count"].fill_null(0), level)
-        out[suffix] = (w_lo, w_hi, b_lo, b_hi)
-    frame = frame.with_columns(
-        *[s.alias(f"_{name}{suffix}") for suffix, series in out.items()
-          for name, s in zip(("wlo", "whi", "blo", "bhi"), series, strict=True)])
-
-    def limit(col: str, wilson: str, byar: str) -> pl.Expr:
-        return (pl.when(pl.col(col).is_not_null()).then(pl.col(col))
-                .when(proportion).then(pl.col(wilson) * mult)
-                .when(rate).then(pl.col(byar) * mult / denom)
-                .otherwise(None)).alias(col)
-
-    method = (
-        pl.when(has_published & pl.col("lower_ci998").is_null() & proportion)
-        .then(pl.lit("as published; 99.8% recomputed: Wilson score"))
-        .when(has_published & pl.col("lower_ci998").is_null() & rate)
-        .then(pl.lit("as published; 99.8% recomputed: Byar (exact Poisson below 10)"))
-        .when(has_published).then(pl.lit("as published"))
-        .when(proportion).then(pl.lit("recomputed: Wilson score"))
-        .when(rate).then(pl.lit("recomputed: Byar (exact Poisson below 10)"))
-        .otherwise(pl.col("ci_method"))
-    )
-    frame = frame.with_columns(method.alias("ci_method")).with_columns(
-        limit("lower_ci95", "_wlo95", "_blo95"), limit("upper_ci95", "_whi95", "_bhi95"),
-        limit("lower_ci998", "_wlo998", "_blo998"), limit("upper_ci998", "_whi998", "_bhi998"))
-    return frame.select(values.columns)
+    frame = values.with_row_index("_order").join(kinds, on="indicator_id", how="left")
+    published = pl.col("lower_ci95").is_not_null() & pl.col("upper_ci95").is_not_null()
+    parts = []
+    for (value_type, multiplier), group in frame.group_by("value_type", "multiplier"):
+        if value_type in RECOMPUTED_TYPES:
+            group = stats.ci_for_frame(group, value_type, multiplier)
+        else:
+            group = group.with_columns(
+                pl.when(published & pl.col("ci_method").is_null()).then(pl.lit("as published"))
+                .otherwise(pl.col("ci_method")).alias("ci_method"))
+        parts.append(group.select("_order", *values.columns))
+    return pl.concat(parts).sort("_order").drop("_order")
 
 
 def apply_disclosure(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
@@ -132,3 +114,28 @@ def apply_disclosure(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFr
     mask = pl.col("indicator_id").is_in(flagged)
     controlled = stats.suppress_small_counts(values.filter(mask))
     return pl.concat([values.filter(~mask), controlled.select(values.columns)])
+
+
+UNITARY_PREFIXES = ("E06", "E08", "E09")  # unitaries, metropolitan districts, London boroughs
+
+
+def fill_unitary_tiers(values: pl.DataFrame) -> pl.DataFrame:
+    """A unitary authority is both an upper- and a lower-tier area. Producers list it under one
+    tier or the other; copy it into the other tier for indicators that are published at both, so
+    a lower-tier map or table has no holes where unitaries are."""
+    unitary = pl.col("area_code").str.slice(0, 3).is_in(list(UNITARY_PREFIXES))
+    tiers = values.filter(pl.col("area_type").is_in(["utla", "ltla"]))
+    if tiers.is_empty():
+        return values
+    has = tiers.group_by("indicator_id", "source_id").agg(
+        (pl.col("area_type") == "utla").any().alias("_utla"),
+        (pl.col("area_type") == "ltla").any().alias("_ltla"))
+    both = has.filter(pl.col("_utla") & pl.col("_ltla")).select("indicator_id", "source_id")
+    candidates = tiers.filter(unitary).join(both, on=["indicator_id", "source_id"], how="semi")
+    copies = candidates.with_columns(
+        pl.when(pl.col("area_type") == "utla").then(pl.lit("ltla")).otherwise(pl.lit("utla"))
+        .alias("area_type"))
+    # A unitary published in both tiers (two files of one source) is already there: no copy.
+    key = ["indicator_id", "source_id", "area_type", "area_code", "period", "sex", "age", "category"]
+    new = copies.join(values, on=key, how="anti", nulls_equal=True)
+    return pl.concat([values, new]) if new.height else values

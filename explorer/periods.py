@@ -40,7 +40,10 @@ class Period:
 
 
 def _year(text: str) -> int:
-    year = int(text)
+    try:
+        year = int(text)
+    except ValueError:  # '20x6': a bad label is a PeriodError, so parse_column rejects the row
+        raise PeriodError(f"{text!r} is not a year") from None
     if not 1900 <= year <= 2100:
         raise PeriodError(f"year {year} out of range")
     return year
@@ -193,14 +196,14 @@ def parse_column(frame: pl.DataFrame, column: str, kind: str) -> pl.DataFrame:
     rows = []
     for raw in frame.get_column(column).cast(pl.String).unique().to_list():
         if raw is None:
-            rows.append({"_raw": None, "period": None, "period_start": None, "period_end": None,
+            rows.append({"__period_raw": None, "period": None, "period_start": None, "period_end": None,
                          "period_type": None, "period_error": "period is blank"})
             continue
         try:
-            rows.append({"_raw": raw, **parse(raw, kind).as_dict(), "period_error": None})
+            rows.append({"__period_raw": raw, **parse(raw, kind).as_dict(), "period_error": None})
         except PeriodError as exc:
-            rows.append({"_raw": raw, "period": None, "period_start": None, "period_end": None,
+            rows.append({"__period_raw": raw, "period": None, "period_start": None, "period_end": None,
                          "period_type": None, "period_error": str(exc)})
-    table = pl.DataFrame(rows, schema={"_raw": pl.String, **PERIOD_STRUCT.to_schema()})
-    return frame.with_columns(pl.col(column).cast(pl.String).alias("_raw")).join(
-        table, on="_raw", how="left", nulls_equal=True).drop("_raw")
+    table = pl.DataFrame(rows, schema={"__period_raw": pl.String, **PERIOD_STRUCT.to_schema()})
+    return frame.with_columns(pl.col(column).cast(pl.String).alias("__period_raw")).join(
+        table, on="__period_raw", how="left", nulls_equal=True).drop("__period_raw")

@@ -92,7 +92,7 @@ def validate(store_dir: Path | str = paths.STORE_DIR) -> Report:
 
 
 def _consistency(root: Path, values: pl.DataFrame, report: Report) -> None:
-    dupes = values.group_by(KEY, nulls_equal=True).len().filter(pl.col("len") > 1)
+    dupes = values.group_by(KEY).len().filter(pl.col("len") > 1)
     report.add(dupes.is_empty(), "one value per indicator, producer, area, period and breakdown",
                f"{dupes.height} duplicated keys, e.g. {dupes.head(3).rows()}" if dupes.height else "")
     ids = values["indicator_id"]

@@ -73,3 +73,17 @@ def test_intervals_recomputed_and_labelled():
     assert out.row(1, named=True)["ci_method"] == "as published"
     assert out.row(1, named=True)["lower_ci95"] == 4.0
     assert out.row(2, named=True)["lower_ci95"] is None and out.row(2, named=True)["ci_method"] is None
+
+
+def test_unitaries_fill_both_tiers_only_where_both_are_published():
+    rows = [
+        {"release": "r", "area_type": "utla", "area_code": "E10000002", "value": 1.0},
+        {"release": "r", "area_type": "utla", "area_code": "E06000001", "value": 2.0},
+        {"release": "r", "area_type": "ltla", "area_code": "E07000004", "value": 3.0},
+        {"release": "r", "indicator_id": "other", "area_type": "utla", "area_code": "E06000001", "value": 4.0},
+    ]
+    out = harmonise.fill_unitary_tiers(_frame(rows))
+    copies = out.filter((pl.col("area_type") == "ltla") & (pl.col("area_code") == "E06000001"))
+    assert copies["indicator_id"].to_list() == ["dm"] and copies["value"].to_list() == [2.0]
+    assert out.height == 5
+    assert harmonise.fill_unitary_tiers(out).height == 5  # idempotent

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -51,8 +52,15 @@ def load_meta(step_file: str | Path) -> dict:
 
 
 def sha256(path: Path) -> str:
+    # Cached per (file, size, mtime): steps that record a workbook sheet by sheet hash it once.
+    stat = Path(path).stat()
+    return _sha256(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=256)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -96,17 +104,22 @@ class StepContext:
         return dt.date.fromisoformat(str(value)) if value else None
 
     def record(self, path: Path, values: pl.DataFrame, rejects: pl.DataFrame | None,
-               rows_read: int, sheet: str | None = None) -> None:
+               rows_read: int, sheet: str | None = None,
+               summed_rows: pl.Series | list[int] | None = None) -> None:
         """Record one file's (or sheet's) outcome.
 
         `values` has the store's value columns plus `_row` (the raw row number it came from);
         `rejects` has `row_number`, `reason` and `raw`. A raw row counts as loaded when it gave
-        at least one value; rejected rows must not also be loaded.
+        at least one value; rejected rows must not also be loaded. `summed_rows` names raw rows
+        that fed values only through sums (e.g. native rows summed over a breakdown the store does
+        not keep, whose values carry one representative `_row`); they count as loaded too.
         """
         rel = relative(path)
         rejects = rejects if rejects is not None else pl.DataFrame(
             schema={"row_number": pl.Int64, "reason": pl.String, "raw": pl.String})
         loaded_rows = set(values.get_column("_row").unique().to_list()) if values.height else set()
+        if summed_rows is not None:
+            loaded_rows |= set(pl.Series(summed_rows, dtype=pl.Int64).unique().to_list())
         rejected_rows = set(rejects.get_column("row_number").unique().to_list())
         overlap = loaded_rows & rejected_rows
         if overlap:

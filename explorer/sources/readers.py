@@ -8,12 +8,14 @@ afterwards with `number`, and cells that are neither a number nor a known marker
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+from functools import lru_cache
 from pathlib import Path
 
-import fastexcel
 import polars as pl
+from python_calamine import CalamineWorkbook
 
 from explorer.sources.base import SourceError
 
@@ -78,23 +80,51 @@ def read_csv(path: Path, skip_lines: int = 0, has_header: bool = True,
     return frame.with_row_index("_row", offset=first).with_columns(pl.col("_row").cast(pl.Int64))
 
 
-def sheet_names(path: Path) -> list[str]:
+@lru_cache(maxsize=4)
+def _workbook(path: str, mtime: float) -> CalamineWorkbook:
+    return CalamineWorkbook.from_path(path)
+
+
+def workbook(path: Path) -> CalamineWorkbook:
+    """An open workbook, reused while the file is unchanged (a step reads many sheets)."""
     try:
-        return fastexcel.read_excel(str(path)).sheet_names
-    except Exception as exc:  # fastexcel raises its own error types for corrupt files
+        return _workbook(str(path), Path(path).stat().st_mtime)
+    except Exception as exc:  # calamine raises its own error types for corrupt files
         raise SourceError(path, f"not a readable Excel workbook: {exc}") from exc
 
 
+def sheet_names(path: Path) -> list[str]:
+    return workbook(path).sheet_names
+
+
+def _cell_text(value: object) -> str | None:
+    """A cell as text, losing no precision: 8.6090411062893 stays so (a float is written with
+    repr, whole numbers without '.0'), empty cells become None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
 def read_sheet_raw(path: Path, sheet: str) -> pl.DataFrame:
-    """A sheet as a grid of strings, columns c0…cN, plus `_row` (the Excel row number)."""
+    """A sheet as a grid of strings, columns c0…cN, plus `_row` (the Excel row number).
+
+    Read with calamine's native cell values rather than a typed reader so numbers keep their
+    full stored precision and nothing is lost to type inference."""
     try:
-        reader = fastexcel.read_excel(str(path))
-        # skip_rows=0: without it fastexcel drops leading empty rows and `_row` would no longer
-        # be the Excel row number.
-        grid = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string").to_polars()
+        rows = workbook(path).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except SourceError:
+        raise
     except Exception as exc:
         raise SourceError(path, f"cannot read sheet: {exc}", sheet=sheet) from exc
-    grid = grid.rename({c: f"c{i}" for i, c in enumerate(grid.columns)})
+    width = max((len(r) for r in rows), default=0)
+    columns = {f"c{i}": [_cell_text(r[i]) if i < len(r) else None for r in rows] for i in range(width)}
+    grid = pl.DataFrame(columns, schema={c: pl.String for c in columns})
     return grid.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
 
 

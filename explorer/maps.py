@@ -1,0 +1,251 @@
+"""Choropleth maps that render fully offline (no tiles, no fonts fetched), for the explorer's pages.
+
+Plotly's `go.Choroplethmap` (MapLibre) on the built-in "white-bg" style: a plain white background
+with no tile source. The map draws no text (MapLibre would fetch glyphs from the internet for
+that); names appear in the hover and the legend. Boundaries are GeoJSON FeatureCollections in
+WGS84 whose features carry `properties.area_code` and `properties.area_name` (the store's
+simplified boundaries already do; `keyed_geojson` normalises ONS downloads such as ICB23CD/ICB23NM).
+
+Colour never carries meaning alone: every area's hover names its value and its category in words,
+and the legend lists the categories; the page's table and ranked chart give the same information.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+
+from explorer.charts import palette
+from explorer.charts.common import IndicatorText, apply_layout, column_or_none, esc, hover_lines, wrap
+
+COLOUR_BY = ("comparison", "quintile", "value")
+BOUNDARY_LINE = "#505A5F"
+MAP_STYLE = "white-bg"
+TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
+
+
+def load_geojson(path: str | Path) -> dict:
+    """Read a GeoJSON FeatureCollection; ValueError naming the file if it is not one."""
+    with Path(path).open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or "features" not in data:
+        raise ValueError(f"{path}: not a GeoJSON FeatureCollection")
+    return data
+
+
+def keyed_geojson(geojson: dict, code_prop: str, name_prop: str) -> dict:
+    """The same features with properties reduced to {area_code, area_name} (and id = code), and
+    coordinates compacted (`compact_geojson`). KeyError naming the property if a feature lacks it."""
+    features = []
+    for i, feature in enumerate(geojson["features"]):
+        props = feature.get("properties") or {}
+        if code_prop not in props:
+            raise KeyError(f"feature {i} has no property {code_prop!r} (has {sorted(props)})")
+        code = props[code_prop]
+        features.append({"type": "Feature", "id": code, "geometry": feature["geometry"],
+                         "properties": {"area_code": code, "area_name": props.get(name_prop, code)}})
+    return compact_geojson({"type": "FeatureCollection", "features": features})
+
+
+def _compact_geometry(geometry: dict | None, decimals: int) -> dict | None:
+    if not geometry:
+        return geometry
+    kind = geometry.get("type")
+    if kind == "GeometryCollection":
+        return {"type": kind, "geometries": [_compact_geometry(g, decimals) for g in geometry["geometries"]]}
+
+    def ring(points: Any) -> np.ndarray:
+        return np.round(np.asarray(points, dtype=np.float64)[:, :2], decimals)
+
+    coords = geometry["coordinates"]
+    if kind == "Polygon":
+        coords = [ring(r) for r in coords]
+    elif kind == "MultiPolygon":
+        coords = [[ring(r) for r in polygon] for polygon in coords]
+    return {"type": kind, "coordinates": coords}
+
+
+def compact_geojson(geojson: dict, decimals: int = 5) -> dict:
+    """Polygon rings as rounded float arrays; idempotent, geometry otherwise unchanged.
+
+    Why: plotly deep-copies a trace's GeoJSON when the figure is built, and copying tens of
+    thousands of small Python lists took ~1 s for the ICB file; numpy rings copy in
+    milliseconds and serialise to the same JSON. 5 decimal places of a degree is about 1 metre,
+    far finer than any generalised boundary, and roughly halves the page payload.
+    """
+    features = geojson["features"]
+    if features and _is_compact(features[0].get("geometry")):
+        return geojson
+    return {"type": "FeatureCollection",
+            "features": [{**f, "geometry": _compact_geometry(f.get("geometry"), decimals)} for f in features]}
+
+
+def _is_compact(geometry: dict | None) -> bool:
+    coords = (geometry or {}).get("coordinates")
+    while isinstance(coords, list) and coords:
+        coords = coords[0]
+    return isinstance(coords, np.ndarray)
+
+
+def _coordinates(geometry: dict) -> np.ndarray:
+    """All (lon, lat) pairs of a (Multi)Polygon / GeometryCollection as an (n, 2) array."""
+    kind = geometry.get("type")
+    if kind == "GeometryCollection":
+        parts = [_coordinates(g) for g in geometry.get("geometries", [])]
+        return np.concatenate(parts) if parts else np.empty((0, 2))
+    rings: list = []
+    if kind == "Polygon":
+        rings = geometry["coordinates"]
+    elif kind == "MultiPolygon":
+        rings = [ring for polygon in geometry["coordinates"] for ring in polygon]
+    elif kind in ("LineString", "MultiPoint"):
+        rings = [geometry["coordinates"]]
+    elif kind == "Point":
+        rings = [[geometry["coordinates"]]]
+    arrays = [np.asarray(ring, dtype=np.float64)[:, :2] for ring in rings if len(ring)]
+    return np.concatenate(arrays) if arrays else np.empty((0, 2))
+
+
+def geojson_bounds(geojson: dict) -> tuple[float, float, float, float]:
+    """(west, south, east, north) in degrees over every feature with geometry."""
+    parts = [_coordinates(f["geometry"]) for f in geojson["features"] if f.get("geometry")]
+    points = np.concatenate(parts) if parts else np.empty((0, 2))
+    if points.size == 0:
+        raise ValueError("GeoJSON has no coordinates")
+    west, south = points.min(axis=0)
+    east, north = points.max(axis=0)
+    return float(west), float(south), float(east), float(north)
+
+
+def map_view(bounds: tuple[float, float, float, float], width: int = 640, height: int = 640) -> dict:
+    """Centre and zoom that fit `bounds` in a width x height pixel map (web Mercator, 512-px tiles
+    as MapLibre uses), with a small margin."""
+    west, south, east, north = bounds
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    lon_span = max(east - west, 1e-6) / 360.0
+    lat_span = max(merc(north) - merc(south), 1e-6) / (2 * math.pi)
+    zoom = min(math.log2(width / 512 / lon_span), math.log2(height / 512 / lat_span)) - 0.15
+    centre_lat = math.degrees(math.atan(math.sinh((merc(north) + merc(south)) / 2)))
+    return {"center": {"lon": (west + east) / 2, "lat": centre_lat}, "zoom": round(zoom, 3)}
+
+
+def _category(frame: pl.DataFrame, colour_by: str, polarity: str | None, bench: str) -> tuple[list, dict]:
+    """Per-row legend key and {key: (colour, legend text)} in legend order."""
+    if colour_by == "comparison":
+        keys = [palette.comparison_key(c) for c in column_or_none(frame, "comparison", frame.height)]
+        styles = {k: (palette.COMPARISON_STYLE[k].colour, palette.comparison_legend(k, bench))
+                  for k in palette.COMPARISON_ORDER}
+        return keys, styles
+    colours = palette.quintile_colours(polarity)
+    labels = column_or_none(frame, "quintile", frame.height)
+    keys = []
+    styles: dict[str, tuple[str, str]] = {}
+    for label in labels:
+        index = palette.quintile_index(label)
+        key = f"Q{index + 1}" if index is not None else "not compared"
+        keys.append(key)
+        if index is not None and key not in styles:
+            styles[key] = (colours[index], esc(label))
+    ordered = {k: styles[k] for k in sorted(styles)}
+    ordered["not compared"] = (palette.COMPARISON_STYLE["not compared"].colour, "Not compared")
+    return keys, ordered
+
+
+def _subset(geojson: dict, codes: list) -> dict:
+    """Only the features a trace draws: each trace carries its own GeoJSON into the page, so
+    passing the whole file to every layer would multiply the payload (and plotly's validation)."""
+    wanted = set(codes)
+    return {"type": "FeatureCollection",
+            "features": [f for f in geojson["features"] if f["properties"]["area_code"] in wanted]}
+
+
+def _layer(geojson: dict, codes: list, hover: list, colour: str, name: str, **extra: Any) -> go.Choroplethmap:
+    return go.Choroplethmap(
+        geojson=_subset(geojson, codes), featureidkey="properties.area_code", locations=codes, z=[1] * len(codes),
+        colorscale=[[0, colour], [1, colour]], showscale=False, name=name, showlegend=True,
+        marker={"line": {"color": BOUNDARY_LINE, "width": 0.6}, "opacity": 1},
+        hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", **extra)
+
+
+def choropleth(
+    frame: pl.DataFrame,
+    geojson: dict,
+    indicator: dict,
+    colour_by: str = "comparison",
+    highlight: list[str] | None = None,
+    benchmark_label: str = "England",
+    title: str | None = None,
+    height: int = 640,
+) -> go.Figure:
+    """Map of `frame` (area_code, area_name, value, optional lower/upper_ci95, comparison, quintile)
+    over `geojson` (features keyed by properties.area_code).
+
+    `colour_by`: "comparison" (categorical legend, explorer.stats.compare labels), "quintile"
+    (categorical, explorer.stats.quintiles labels) or "value" (continuous colour bar). Areas of
+    the boundary file with no row or no value are grey with "No data" in the hover; `highlight`
+    codes are outlined thickly. The view is fitted to the features' bounds.
+    """
+    if colour_by not in COLOUR_BY:
+        raise ValueError(f"colour_by must be one of {COLOUR_BY}")
+    ind = IndicatorText(indicator)
+    bench = esc(benchmark_label)
+    geojson = compact_geojson(geojson)
+    features = {f["properties"]["area_code"]: f["properties"].get("area_name") for f in geojson["features"]}
+    rows = frame.filter(pl.col("area_code").is_in(list(features)) & pl.col("value").is_not_null()
+                        & pl.col("value").is_finite())
+    codes = rows["area_code"].to_list()
+    names = [esc(n or features.get(c) or c) for n, c in zip(column_or_none(rows, "area_name", rows.height),
+                                                            codes, strict=True)]
+    values = rows["value"].to_list()
+    lower, upper = column_or_none(rows, "lower_ci95", rows.height), column_or_none(rows, "upper_ci95", rows.height)
+    comparisons = column_or_none(rows, "comparison", rows.height)
+    quintiles = column_or_none(rows, "quintile", rows.height)
+    hover = [hover_lines(
+        names[i], f"Value: {ind.value(values[i])}",
+        f"95% confidence interval: {ind.interval(lower[i], upper[i])}" if lower[i] is not None else None,
+        palette.comparison_legend(comparisons[i], bench) if comparisons[i] else None,
+        f"Quintile: {esc(quintiles[i])}" if quintiles[i] else None) for i in range(rows.height)]
+
+    fig = go.Figure()
+    if colour_by == "value":
+        fig.add_trace(go.Choroplethmap(
+            geojson=_subset(geojson, codes), featureidkey="properties.area_code", locations=codes, z=values,
+            colorscale=palette.VALUE_SCALE, name="Value", showlegend=False,
+            colorbar={"title": {"text": ind.unit or "Value", "side": "right"}, "thickness": 16},
+            marker={"line": {"color": BOUNDARY_LINE, "width": 0.6}, "opacity": 1},
+            hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"))
+    else:
+        keys, styles = _category(rows, colour_by, ind.polarity, bench)
+        for key, (colour, legend) in styles.items():
+            idx = [i for i, k in enumerate(keys) if k == key]
+            if idx:
+                fig.add_trace(_layer(geojson, [codes[i] for i in idx], [hover[i] for i in idx], colour, legend))
+    no_data = [c for c in features if c not in set(codes)]
+    if no_data:
+        fig.add_trace(_layer(geojson, no_data, [hover_lines(esc(features[c] or c), "No data") for c in no_data],
+                             palette.NO_DATA, "No data"))
+    chosen = [c for c in (highlight or []) if c in features]
+    if chosen:
+        fig.add_trace(go.Choroplethmap(
+            geojson=_subset(geojson, chosen), featureidkey="properties.area_code", locations=chosen,
+            z=[1] * len(chosen),
+            colorscale=TRANSPARENT, showscale=False, name="Selected area" + ("s" if len(chosen) > 1 else "") + " (thick outline)",
+            showlegend=True, hoverinfo="skip", marker={"line": {"color": palette.TEXT, "width": 3.5}}))
+    outside = frame.filter(~pl.col("area_code").is_in(list(features))).height
+    notes = [f"{len(no_data)} area{'s' if len(no_data) != 1 else ''} with no data (grey)."] if no_data else []
+    if outside > 0:
+        notes.append(f"{outside} area{'s' if outside != 1 else ''} not on this map's boundaries.")
+    apply_layout(fig, title=wrap(esc(title) if title else ind.title), subtitle="<br>".join(notes) or None,
+                 height=height, legend=colour_by != "value" or bool(no_data or chosen))
+    view = map_view(geojson_bounds(geojson), width=height, height=height - 160)
+    fig.update_layout(map={"style": MAP_STYLE, "layers": [], **view}, dragmode="pan")
+    return fig
