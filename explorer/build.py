@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -210,11 +212,28 @@ def prune(builds_dir: Path, keep: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def build_lock(builds_dir: Path):
+    """One build at a time per data directory (tests run in parallel; two shells may race)."""
+    builds_dir.mkdir(parents=True, exist_ok=True)
+    with (builds_dir / ".lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def build(force: bool = False, only: list[str] | None = None, raw_dir: Path = paths.RAW_DIR,
           store_link: Path = paths.STORE_DIR, builds_dir: Path = BUILDS_DIR,
           cache_root: Path = CACHE_ROOT, say: Callable[[str], None] = None,
           steps: dict | None = None) -> BuildReport:
     """Build the store; `steps` (id → module) defaults to every discovered source step."""
+    with build_lock(builds_dir):
+        return _build(force, only, raw_dir, store_link, builds_dir, cache_root, say, steps)
+
+
+def _build(force, only, raw_dir, store_link, builds_dir, cache_root, say, steps) -> BuildReport:
     started = time.perf_counter()
     say = say or _say
     steps = steps if steps is not None else discover()

@@ -45,3 +45,19 @@ def text(value: object) -> str:
 
 def footer() -> None:
     st.caption(LICENCE_LINE)
+
+
+def source_footer(store: Store, indicator_id: str, producer: str | None = None) -> None:
+    """Under every chart: producer, dataset, release date, licence, also published by, and a
+    link to the indicator's definition."""
+    from explorer import queries
+
+    info = queries.source_info(store, indicator_id, producer)
+    parts = [f"**Source:** {text(info['producer'])}"]
+    for d in info["datasets"]:
+        released = f", released {d['release_date']:%d %B %Y}" if d.get("release_date") else ""
+        parts.append(f"{text(d['title'])}{released} ({text(d['licence'])})")
+    if info["also_published_by"]:
+        parts.append("**Also published by:** " + ", ".join(text(p) for p in info["also_published_by"]))
+    parts.append(f"[Definition and method](/indicator?i={indicator_id})")
+    st.caption(" · ".join(parts))

@@ -39,3 +39,27 @@ def catalogue_table(store: Store) -> pl.DataFrame:
         pl.col("latest_period").alias("Latest"),
         pl.col("unit").alias("Unit"),
     )
+
+
+def source_info(store: Store, indicator_id: str, producer: str | None = None) -> dict:
+    """What to print under a chart: producer(s), datasets with release dates and licence, and
+    the other producers that publish the same measure ("also published by")."""
+    indicator = store.indicator(indicator_id) or {}
+    values = store.indicator_slice(indicator_id)
+    producers = sorted(values["producer"].unique().to_list())
+    home = values.filter(pl.col("source_id") == indicator.get("defined_by"))["producer"].unique().to_list()
+    chosen = producer or (home[0] if home else producers[0] if producers else None)
+    files = values.filter(pl.col("producer") == chosen)["source_id"].unique().to_list()
+    sources = store.table("sources")
+    datasets = (sources.filter(pl.col("source_id").is_in(files))
+                .group_by("source_id", "title", "licence")
+                .agg(pl.col("release_date").max().alias("release_date"))
+                .sort("source_id").to_dicts()) if not sources.is_empty() else []
+    return {
+        "indicator_id": indicator_id,
+        "title": indicator.get("title"),
+        "producer": chosen,
+        "also_published_by": [p for p in producers if p != chosen],
+        "datasets": datasets,
+        "licence": indicator.get("licence"),
+    }
