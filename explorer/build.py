@@ -89,7 +89,8 @@ def assembly_fingerprint(raw_dir: Path, step_keys: dict[str, str]) -> str:
     """Everything the store depends on beyond the steps: assembly code and geography files."""
     pkg = Path(__file__).resolve().parent
     parts = [f"{k}={v}".encode() for k, v in sorted(step_keys.items())]
-    for path in _files_under(pkg, ASSEMBLY_FILES) + _files_under(raw_dir, GEOGRAPHY_RAW):
+    # Geography modules read the lookups and boundaries from the project's data/raw.
+    for path in _files_under(pkg, ASSEMBLY_FILES) + _files_under(paths.RAW_DIR, GEOGRAPHY_RAW):
         parts += [path.name.encode(), path.read_bytes()]
     return _digest(parts)
 
@@ -99,7 +100,7 @@ def boundaries_cached(cache_root: Path, raw_dir: Path, say: Callable[[str], None
     from explorer.geography import boundaries
 
     pkg = Path(__file__).resolve().parent
-    files = _files_under(raw_dir, [n for n in GEOGRAPHY_RAW if n.startswith("boundaries")])
+    files = _files_under(paths.RAW_DIR, [n for n in GEOGRAPHY_RAW if n.startswith("boundaries")])
     key = _digest([(pkg / "geography" / "boundaries.py").read_bytes()] + [f.read_bytes() for f in files])
     cache = cache_root / "boundaries"
     stamp = cache / "fingerprint.txt"

@@ -95,10 +95,17 @@ class Store:
                producer: str | Iterable[str] | None = None, sex: str | Iterable[str] | None = None,
                age: str | Iterable[str] | None = None, category: str | Iterable[str] | None = None,
                status: str | Iterable[str] | None = None, period_from=None, period_to=None,
-               include_reestimated: bool = True) -> pl.DataFrame:
+               include_reestimated: bool = True, boundaries: str | None = None) -> pl.DataFrame:
         """Rows matching every filter given (None = no filter). `period_from`/`period_to` are
         dates compared with period_start/period_end. Re-estimated rows (series moved onto
-        current boundaries) are included unless `include_reestimated=False`."""
+        current boundaries) are included unless `include_reestimated=False`.
+
+        `boundaries="current"` (or an area type such as "icb" or "ccg", which also sets
+        `area_type`) gives one consistent series per area on the latest boundaries of its type:
+        the re-estimated rows, plus published rows only for areas whose code is in the latest
+        configuration and for which no re-estimated row exists."""
+        if boundaries and boundaries != "current":
+            area_type = boundaries
         ids = _as_list(indicator)
         if ids is None:
             frame = self._values
@@ -117,7 +124,28 @@ class Store:
             filters.append(pl.col("period_end") <= period_to)
         if not include_reestimated:
             filters.append(~pl.col("status").is_in(["re-estimated"]))
-        return frame.filter(*filters) if filters else frame
+        frame = frame.filter(*filters) if filters else frame
+        return self._on_current_boundaries(frame) if boundaries else frame
+
+    def latest_codes(self) -> pl.DataFrame:
+        """(area_type, area_code) of every area in the latest configuration of its type."""
+        if "latest_codes" not in self._tables:
+            areas = self.areas().with_columns(pl.col("vintages").str.split(","))
+            newest = areas.select("area_type", pl.col("vintages").list.max().alias("v")).group_by(
+                "area_type").agg(pl.col("v").max().alias("newest"))
+            self._tables["latest_codes"] = (
+                areas.join(newest, on="area_type")
+                .filter(pl.col("vintages").list.contains(pl.col("newest")))
+                .select("area_type", "area_code"))
+        return self._tables["latest_codes"]
+
+    def _on_current_boundaries(self, frame: pl.DataFrame) -> pl.DataFrame:
+        key = ["indicator_id", "producer", "area_type", "area_code", "period", "sex", "age", "category"]
+        reestimated = frame.filter(pl.col("status") == "re-estimated")
+        published = (frame.filter(pl.col("status") != "re-estimated")
+                     .join(self.latest_codes(), on=["area_type", "area_code"], how="semi")
+                     .join(reestimated.select(key), on=key, how="anti", nulls_equal=True))
+        return pl.concat([published, reestimated]).sort("period_start", "area_code")
 
 
 def _offsets(values: pl.DataFrame) -> dict[str, tuple[int, int]]:

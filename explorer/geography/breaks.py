@@ -68,8 +68,10 @@ def _boundary_breaks(values: pl.DataFrame, links: pl.DataFrame, indicators: pl.D
         .select(pl.col("to_code").alias("area_code"), "change_date")
         .unique("area_code")
     )
+    # Only CCG-vintage series: sources such as OpenPrescribing publish their whole history on
+    # today's sub-ICB codes (already re-mapped by the producer), so there is no break to mark.
     born = (
-        values.join(redrawn, on="area_code")
+        values.filter(pl.col("area_type") == "ccg").join(redrawn, on="area_code")
         .filter(pl.col("period_start") >= pl.col("change_date"))
         .sort("period_start")
         .group_by("indicator_id", "area_code", "area_type")

@@ -29,14 +29,14 @@ except ImportError:  # pragma: no cover
     wilson = None
 
 KEY = ["indicator_id", "period", "sex", "age", "category"]
+SUMMED = "sum of counts over sum of denominators (for QOF, registers over list sizes)"
 NOTE = {
-    "ccg": "re-estimated on April-2021 CCG boundaries: sum of registers over sum of list sizes of the "
-    "CCGs (as published for the year) that make up the area",
-    "icb": "re-estimated on July-2022 ICB boundaries: sum of registers over sum of list sizes of the "
-    "CCGs (as published for the year) that make up the ICB",
-    "nhs_region": "aggregated: sum of registers over sum of list sizes of all CCGs in the NHS region "
-    "(April-2021 regions)",
-    "england": "aggregated: sum of registers over sum of list sizes of all CCGs in England",
+    "ccg": f"re-estimated on April-2021 CCG boundaries: {SUMMED} of the CCGs (as published for the year) "
+    "that make up the area",
+    "icb": f"re-estimated on July-2022 ICB boundaries: {SUMMED} of the CCGs (as published for the year) "
+    "that make up the ICB",
+    "nhs_region": f"aggregated: {SUMMED} of all CCGs in the NHS region (April-2021 regions)",
+    "england": f"aggregated: {SUMMED} of all CCGs in England",
 }
 STATUS = {"ccg": "re-estimated", "icb": "re-estimated", "nhs_region": "aggregated", "england": "aggregated"}
 APPORTIONED = "; part of a CCG apportioned by population (LSOA best fit)"

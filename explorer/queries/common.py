@@ -25,7 +25,8 @@ def topic_overview(store: Store) -> pl.DataFrame:
         pl.col("description").alias("About"))
     counts = store.indicators().group_by("topic").agg(
         pl.len().alias("Indicators"),
-        pl.col("producers").flatten().unique().sort().str.join(", ").alias("Producers"))
+        pl.col("producers").list.explode(keep_nulls=False, empty_as_null=False).unique().sort()
+        .str.join(", ").alias("Producers"))
     return titles.join(counts, on="topic", how="inner").drop("topic")
 
 

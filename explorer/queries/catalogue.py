@@ -1,0 +1,324 @@
+"""What the catalogue, indicator and producers pages ask: search with filters, one indicator's
+full description (definition to breaks in series), and what each producer contributes.
+
+No Streamlit here. Results that depend only on the store are computed once per store object
+(`per_store`), so a page interaction costs a dictionary look-up plus a small filter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from explorer import catalogue, fingertips_meta, paths, schema, search
+from explorer.sources.base import SourceError, load_meta
+from explorer.store import Store
+
+SHOWN_STATUSES = ("published", "revised", "provisional", "aggregated")
+_UNSAFE_QUERY = re.compile(r"[^\w\-./+ ,:()'&%]", re.UNICODE)
+
+
+# --- a small per-store cache ----------------------------------------------------------------------
+def per_store(fn: Callable) -> Callable:
+    """Cache fn(store, *args) per store object (the store is loaded once per process and never
+    mutated). The entry keeps the store alive, so its id cannot be reused by another store."""
+    cache: dict[tuple, tuple[Store, object]] = {}
+    lock = threading.Lock()
+
+    @functools.wraps(fn)
+    def wrapper(store: Store, *args):
+        key = (id(store), *args)
+        hit = cache.get(key)
+        if hit is not None and hit[0] is store:
+            return hit[1]
+        result = fn(store, *args)
+        with lock:
+            if len(cache) > 256:
+                cache.clear()
+            cache[key] = (store, result)
+        return result
+
+    return wrapper
+
+
+# --- labels ---------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def topic_titles() -> dict[str, str]:
+    return {t["id"]: t["title"] for t in catalogue.topics()}
+
+
+def area_type_label(code: str | None) -> str:
+    return schema.AREA_TYPES.get(code or "", code or "")
+
+
+def clean_query(text: object) -> str:
+    """A search box's text made safe for the URL: characters the URL state refuses ('?', quotes)
+    become spaces, which the search ignores anyway."""
+    return " ".join(_UNSAFE_QUERY.sub(" ", str(text or "")).split())[:200]
+
+
+# --- catalogue search -----------------------------------------------------------------------------
+@per_store
+def filter_options(store: Store) -> dict:
+    """The choices the catalogue filters offer: only what the store holds."""
+    ind = store.indicators()
+    held_topics = set(ind["topic"].to_list())
+    producers = sorted({p for ps in ind["producers"].to_list() for p in (ps or [])})
+    area_types = [a for a in schema.AREA_TYPES if any(a in (ats or []) for ats in ind["area_types"].to_list())]
+    first = ind["first_period_start"].drop_nulls().min()
+    last = ind["last_period_end"].drop_nulls().max()
+    return {
+        "topics": {k: v for k, v in topic_titles().items() if k in held_topics},
+        "producers": producers,
+        "area_types": {a: area_type_label(a) for a in area_types},
+        "years": list(range(first.year, last.year + 1)) if first and last else [],
+    }
+
+
+def find_indicators(store: Store, query: str | None = None, topics: list[str] | None = None,
+                    producers: list[str] | None = None, area_types: list[str] | None = None,
+                    year_from: int | None = None, year_to: int | None = None) -> pl.DataFrame:
+    """Matching indicators, best first (or by topic and title with no query): indicator_id,
+    title, topic, producers, latest_period, area_types, matched, first_period."""
+    covers = None
+    if year_from or year_to:
+        years = filter_options(store)["years"] or [dt.date.today().year]
+        covers = (dt.date(year_from or years[0], 1, 1), dt.date(year_to or years[-1], 12, 31))
+    found = search.search(store.indicators(), query, limit=None, topic=topics or None,
+                          producer=producers or None, area_type=area_types or None,
+                          covers_period=covers)
+    if producers:  # search matches producer words ("MHCLG" finds "Office for … (MHCLG)"): be exact here
+        found = found.filter(pl.col("producers").list.eval(pl.element().is_in(producers)).list.any())
+    extra = store.indicators().select("indicator_id", "first_period", "short_title")
+    return found.join(extra, on="indicator_id", how="left", maintain_order="left")
+
+
+def results_table(found: pl.DataFrame) -> pl.DataFrame:
+    """Search results as the page shows them, with links to the indicator page and Explore."""
+    titles = topic_titles()
+    return found.select(
+        pl.col("title").alias("Indicator"),
+        pl.col("producers").list.join(", ").alias("Producer(s)"),
+        pl.concat_str(pl.col("first_period").fill_null("?"), pl.lit(" to "),
+                      pl.col("latest_period").fill_null("?")).alias("Periods"),
+        pl.col("latest_period").alias("Latest period"),
+        pl.col("area_types").list.eval(pl.element().replace(
+            {k: v.split(" (")[0] for k, v in schema.AREA_TYPES.items()})).list.join(", ").alias("Area types"),
+        pl.col("topic").replace(titles).alias("Topic"),
+        pl.col("matched").alias("Matched on"),
+        pl.concat_str(pl.lit("/indicator?i="), pl.col("indicator_id")).alias("Details"),
+        pl.concat_str(pl.lit("/explore?i="), pl.col("indicator_id")).alias("Explore"),
+    )
+
+
+# --- one indicator --------------------------------------------------------------------------------
+@per_store
+def indicator_choices(store: Store) -> dict[str, str]:
+    """indicator_id → title, by title, for pickers."""
+    ind = store.indicators().sort("title")
+    return dict(zip(ind["indicator_id"].to_list(), ind["title"].to_list(), strict=True))
+
+
+@per_store
+def indicator_detail(store: Store, indicator_id: str) -> dict | None:
+    """Everything the indicator page shows, as plain values and small frames."""
+    row = store.indicator(indicator_id)
+    if row is None:
+        return None
+    values = store.indicator_slice(indicator_id)
+    shown = values.filter(pl.col("status").is_in([*SHOWN_STATUSES, "missing", "suppressed"]))
+    return {
+        "row": row,
+        "topic_title": topic_titles().get(row["topic"], row["topic"]),
+        "datasets": _datasets(store, values),
+        "coverage": _coverage(shown),
+        "periods": shown.select("period", "period_start").unique().sort("period_start")["period"].to_list(),
+        "related": _related(store, row),
+        "fingertips": fingertips_links(indicator_id, row.get("fingertips_id")),
+        "not_same_as": not_same_as_pairs(store).filter(pl.col("indicator_id") == indicator_id),
+        "breaks": _breaks(store, row),
+        "revisions": store.table("revisions").filter(pl.col("indicator_id") == indicator_id).height
+        if not store.table("revisions").is_empty() else 0,
+        "re_estimated": values.filter(pl.col("status") == "re-estimated").height,
+        "aggregated": values.filter(pl.col("status") == "aggregated").height,
+    }
+
+
+def _datasets(store: Store, values: pl.DataFrame) -> pl.DataFrame:
+    """One row per producer's dataset: title, release dates, licence, what it contributes."""
+    per_source = values.group_by("producer", "source_id").agg(
+        pl.col("period").sort_by("period_start").first().alias("first"),
+        pl.col("period").sort_by("period_end").last().alias("latest"),
+        pl.col("area_type").unique().sort().alias("area_types"),
+        pl.len().alias("values"))
+    sources = store.table("sources")
+    if sources.is_empty():
+        return per_source
+    releases = (sources.group_by("source_id").agg(
+        pl.col("title").first(), pl.col("licence").first(),
+        pl.col("file").str.split("#").list.first().n_unique().alias("files"),
+        pl.col("release_date").drop_nulls().unique().sort().alias("release_dates")))
+    return per_source.join(releases, on="source_id", how="left").sort("producer", "source_id")
+
+
+def _coverage(values: pl.DataFrame) -> pl.DataFrame:
+    """Per area type and producer: periods and number of areas held."""
+    order = {a: i for i, a in enumerate(schema.AREA_TYPES)}
+    return (values.group_by("area_type", "producer").agg(
+        pl.col("period").sort_by("period_start").first().alias("first"),
+        pl.col("period").sort_by("period_end").last().alias("latest"),
+        pl.col("period").n_unique().alias("periods"),
+        pl.col("area_code").n_unique().alias("areas"))
+        .with_columns(pl.col("area_type").replace_strict(order, default=99).alias("_o"))
+        .sort("_o", "producer").drop("_o"))
+
+
+def _related(store: Store, row: dict) -> pl.DataFrame:
+    """Same topic, other indicators; those from producers this one lacks come first."""
+    own = set(row.get("producers") or [])
+    return (store.indicators()
+            .filter(pl.col("topic") == row["topic"], pl.col("indicator_id") != row["indicator_id"])
+            .with_columns(pl.col("producers").list.eval(~pl.element().is_in(list(own))).list.any()
+                          .alias("other_producer"))
+            .sort(pl.col("other_producer"), pl.col("title"), descending=[True, False])
+            .select("indicator_id", "title", "producers", "other_producer", "latest_period"))
+
+
+def _breaks(store: Store, row: dict) -> dict:
+    """Breaks in the series: whole-series breaks (catalogue and store) and, per area, how many
+    areas had a boundary or other change, with the individual rows for a table."""
+    table = store.table("breaks")
+    rows = table.filter(pl.col("indicator_id") == row["indicator_id"]) if not table.is_empty() else table
+    whole = [{"period": b["period"], "reason": b["reason"]} for b in row.get("breaks") or []]
+    if not rows.is_empty():
+        for b in rows.filter(pl.col("area_code").is_null()).iter_rows(named=True):
+            if not any(w["period"] == b["period"] for w in whole):
+                whole.append({"period": b["period"], "reason": b["reason"]})
+        per_area = rows.filter(pl.col("area_code").is_not_null())
+        names = store.areas().select("area_code", "area_name").unique("area_code")
+        per_area = (per_area.join(names, on="area_code", how="left")
+                    .select("period", "area_type", "area_code", "area_name", "reason").sort("period", "area_name"))
+    else:
+        per_area = pl.DataFrame()
+    return {"whole_series": whole, "per_area": per_area}
+
+
+@per_store
+def not_same_as_pairs(store: Store) -> pl.DataFrame:
+    """Every "similar name, different measure" pair the catalogue records, with the explanation,
+    read in both directions (each side states why the other is different)."""
+    ind = store.indicators()
+    titles = dict(zip(ind["indicator_id"].to_list(), ind["title"].to_list(), strict=True))
+    rows = []
+    for r in ind.select("indicator_id", "title", "producers", "not_same_as").iter_rows(named=True):
+        for pair in r["not_same_as"] or []:
+            rows.append({"indicator_id": r["indicator_id"], "title": r["title"],
+                         "producers": ", ".join(r["producers"] or []),
+                         "other_id": pair["id"], "other_title": titles.get(pair["id"], pair["id"]),
+                         "other_held": pair["id"] in titles, "why": pair["why"]})
+    schema_ = {"indicator_id": pl.String, "title": pl.String, "producers": pl.String,
+               "other_id": pl.String, "other_title": pl.String, "other_held": pl.Boolean, "why": pl.String}
+    return pl.DataFrame(rows, schema=schema_)
+
+
+# --- Fingertips cross-reference -------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def _yaml_fingertips_ids(sources_dir: Path = paths.SOURCES_DIR) -> dict[str, list[tuple[str, str]]]:
+    """indicator_id → [(fingertips_id, source_id)] from every source YAML: catalogue entries and
+    per-file mappings (a reshaped Fingertips file names the Fingertips ID of a measure another
+    source defines, e.g. healthy life expectancy = PHOF 0.1i, ID 90362)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+
+    def walk(node: object, source: str) -> None:
+        if isinstance(node, dict):
+            ident = node.get("indicator_id") or node.get("id")
+            if node.get("fingertips_id") and isinstance(ident, str):
+                pair = (str(node["fingertips_id"]), source)
+                if pair not in found.setdefault(ident, []):
+                    found[ident].append(pair)
+            for child in node.values():
+                walk(child, source)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child, source)
+
+    for path in sorted(Path(sources_dir).glob("*.yaml")):
+        try:
+            meta = load_meta(path)
+        except (SourceError, OSError, ValueError):
+            continue
+        walk(meta, meta["id"])
+    return found
+
+
+def fingertips_links(indicator_id: str, catalogue_id: str | None) -> list[dict]:
+    """The Fingertips indicator IDs for this measure, with FingertipsNext's name, definition,
+    unit and polarity where its metadata copy has the ID."""
+    pairs = list(_yaml_fingertips_ids().get(indicator_id, []))
+    if catalogue_id and all(fid != str(catalogue_id) for fid, _ in pairs):
+        pairs.insert(0, (str(catalogue_id), "catalogue"))
+    out = []
+    for fid, source in pairs:
+        try:
+            meta = fingertips_meta.lookup(fid)
+        except (SourceError, OSError, ValueError):
+            meta = None
+        out.append({"fingertips_id": fid, "source_id": source, "meta": meta})
+    return out
+
+
+# --- producers ------------------------------------------------------------------------------------
+@per_store
+def producers_overview(store: Store) -> pl.DataFrame:
+    """One row per producer: indicators, topics, area types, periods, datasets, values."""
+    values = store.all_values().filter(pl.col("status") != "re-estimated")
+    ind = store.indicators().select("indicator_id", "topic")
+    titles = topic_titles()
+    per = (values.group_by("producer").agg(
+        pl.col("indicator_id").n_unique().alias("Indicators"),
+        pl.col("indicator_id").unique().alias("_ids"),
+        pl.col("area_type").unique().alias("_ats"),
+        pl.col("period_start").min().alias("From"),
+        pl.col("period_end").max().alias("To"),
+        pl.col("source_id").n_unique().alias("Datasets"),
+        pl.len().alias("Values")).sort("producer"))
+    topics = {r["indicator_id"]: titles.get(r["topic"], r["topic"]) for r in ind.iter_rows(named=True)}
+    order = list(schema.AREA_TYPES)
+    return per.with_columns(
+        pl.col("_ids").map_elements(lambda ids: ", ".join(sorted({topics.get(i, "") for i in ids})),
+                                    return_dtype=pl.String).alias("Topics"),
+        pl.col("_ats").map_elements(lambda ats: ", ".join(area_type_label(a).split(" (")[0]
+                                                          for a in sorted(ats, key=order.index)),
+                                    return_dtype=pl.String).alias("Area types"),
+    ).select(pl.col("producer").alias("Producer"), "Indicators", "Topics", "Area types", "From", "To",
+             "Datasets", "Values")
+
+
+@per_store
+def producer_indicators(store: Store, producer: str) -> pl.DataFrame:
+    """What one producer contributes, indicator by indicator, and who else publishes it."""
+    values = store.all_values().filter(pl.col("producer") == producer, pl.col("status") != "re-estimated")
+    per = values.group_by("indicator_id").agg(
+        pl.col("period").sort_by("period_start").first().alias("First period"),
+        pl.col("period").sort_by("period_end").last().alias("Latest period"),
+        pl.col("area_type").unique().alias("_ats"),
+        pl.len().alias("Values"))
+    ind = store.indicators().select("indicator_id", "title", "topic", "producers")
+    order = list(schema.AREA_TYPES)
+    return (per.join(ind, on="indicator_id", how="left")
+            .with_columns(
+                pl.col("_ats").map_elements(lambda ats: ", ".join(area_type_label(a).split(" (")[0]
+                                                                  for a in sorted(ats, key=order.index)),
+                                            return_dtype=pl.String).alias("Area types"),
+                pl.col("producers").list.filter(pl.element() != producer).list.join(", ").alias("Also published by"),
+                pl.col("topic").replace(topic_titles()).alias("Topic"),
+                pl.concat_str(pl.lit("/indicator?i="), pl.col("indicator_id")).alias("Details"))
+            .sort("Topic", "title")
+            .select(pl.col("title").alias("Indicator"), "Topic", "Area types", "First period",
+                    "Latest period", "Values", "Also published by", "Details"))
