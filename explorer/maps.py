@@ -22,12 +22,21 @@ import plotly.graph_objects as go
 import polars as pl
 
 from explorer.charts import palette
-from explorer.charts.common import IndicatorText, apply_layout, column_or_none, esc, hover_lines, wrap
+from explorer.charts.common import (
+    Draft,
+    IndicatorText,
+    apply_layout,
+    column_or_none,
+    esc,
+    hover_lines,
+    wrap,
+)
 
 COLOUR_BY = ("comparison", "quintile", "value")
 BOUNDARY_LINE = "#505A5F"
 MAP_STYLE = "white-bg"
 TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
+HOVER = "%{hovertext}<extra></extra>"
 
 
 def load_geojson(path: str | Path) -> dict:
@@ -168,12 +177,44 @@ def _subset(geojson: dict, codes: list) -> dict:
             "features": [f for f in geojson["features"] if f["properties"]["area_code"] in wanted]}
 
 
-def _layer(geojson: dict, codes: list, hover: list, colour: str, name: str, **extra: Any) -> go.Choroplethmap:
-    return go.Choroplethmap(
-        geojson=_subset(geojson, codes), featureidkey="properties.area_code", locations=codes, z=[1] * len(codes),
-        colorscale=[[0, colour], [1, colour]], showscale=False, name=name, showlegend=True,
-        marker={"line": {"color": BOUNDARY_LINE, "width": 0.6}, "opacity": 1},
-        hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", **extra)
+def _trace(geojson: dict, codes: list, name: str, **style: Any) -> dict:
+    """One layer drawing `codes` only (see `_subset`)."""
+    style.setdefault("marker", {"line": {"color": BOUNDARY_LINE, "width": 0.6}, "opacity": 1})
+    return {"type": "choroplethmap", "geojson": _subset(geojson, codes), "locations": codes,
+            "featureidkey": "properties.area_code", "name": name, **style}
+
+
+def _flat(geojson: dict, codes: list, hover: list, colour: str, name: str) -> dict:
+    """A single-colour layer with its own legend entry (one per category)."""
+    return _trace(geojson, codes, name, z=[1] * len(codes), colorscale=[[0, colour], [1, colour]],
+                  showscale=False, showlegend=True, hovertext=hover, hovertemplate=HOVER)
+
+
+def _feature_names(geojson: dict) -> dict:
+    try:
+        return {f["properties"]["area_code"]: f["properties"].get("area_name") for f in geojson["features"]}
+    except (KeyError, TypeError) as exc:
+        raise ValueError("boundary features need properties.area_code: pass the file through "
+                         "keyed_geojson(geojson, code_prop, name_prop) first") from exc
+
+
+def _hover(rows: pl.DataFrame, features: dict, ind: IndicatorText, bench: str) -> list[str]:
+    n = rows.height
+    codes = rows["area_code"].to_list()
+    names = [esc(name or features.get(code) or code)
+             for name, code in zip(column_or_none(rows, "area_name", n), codes, strict=True)]
+    values = rows["value"].to_list()
+    lower, upper = column_or_none(rows, "lower_ci95", n), column_or_none(rows, "upper_ci95", n)
+    comparisons, quintiles = column_or_none(rows, "comparison", n), column_or_none(rows, "quintile", n)
+    return [hover_lines(
+        names[i], f"Value: {ind.value(values[i])}",
+        f"95% confidence interval: {ind.interval(lower[i], upper[i])}" if lower[i] is not None else None,
+        palette.comparison_legend(comparisons[i], bench) if comparisons[i] else None,
+        f"Quintile: {esc(quintiles[i])}" if quintiles[i] else None) for i in range(n)]
+
+
+def _plural(count: int, text: str) -> str:
+    return f"{count} area{'s' if count != 1 else ''} {text}"
 
 
 def choropleth(
@@ -184,10 +225,10 @@ def choropleth(
     highlight: list[str] | None = None,
     benchmark_label: str = "England",
     title: str | None = None,
-    height: int = 640,
+    height: int = 680,
 ) -> go.Figure:
     """Map of `frame` (area_code, area_name, value, optional lower/upper_ci95, comparison, quintile)
-    over `geojson` (features keyed by properties.area_code).
+    over `geojson` (features keyed by properties.area_code: see `keyed_geojson`).
 
     `colour_by`: "comparison" (categorical legend, explorer.stats.compare labels), "quintile"
     (categorical, explorer.stats.quintiles labels) or "value" (continuous colour bar). Areas of
@@ -199,53 +240,44 @@ def choropleth(
     ind = IndicatorText(indicator)
     bench = esc(benchmark_label)
     geojson = compact_geojson(geojson)
-    features = {f["properties"]["area_code"]: f["properties"].get("area_name") for f in geojson["features"]}
-    rows = frame.filter(pl.col("area_code").is_in(list(features)) & pl.col("value").is_not_null()
-                        & pl.col("value").is_finite())
+    features = _feature_names(geojson)
+    rows = frame.filter(pl.col("area_code").is_in(list(features)) & pl.col("value").is_finite())
     codes = rows["area_code"].to_list()
-    names = [esc(n or features.get(c) or c) for n, c in zip(column_or_none(rows, "area_name", rows.height),
-                                                            codes, strict=True)]
-    values = rows["value"].to_list()
-    lower, upper = column_or_none(rows, "lower_ci95", rows.height), column_or_none(rows, "upper_ci95", rows.height)
-    comparisons = column_or_none(rows, "comparison", rows.height)
-    quintiles = column_or_none(rows, "quintile", rows.height)
-    hover = [hover_lines(
-        names[i], f"Value: {ind.value(values[i])}",
-        f"95% confidence interval: {ind.interval(lower[i], upper[i])}" if lower[i] is not None else None,
-        palette.comparison_legend(comparisons[i], bench) if comparisons[i] else None,
-        f"Quintile: {esc(quintiles[i])}" if quintiles[i] else None) for i in range(rows.height)]
+    hover = _hover(rows, features, ind, bench)
 
-    fig = go.Figure()
+    fig = Draft()
     if colour_by == "value":
-        fig.add_trace(go.Choroplethmap(
-            geojson=_subset(geojson, codes), featureidkey="properties.area_code", locations=codes, z=values,
-            colorscale=palette.VALUE_SCALE, name="Value", showlegend=False,
-            colorbar={"title": {"text": ind.unit or "Value", "side": "right"}, "thickness": 16},
-            marker={"line": {"color": BOUNDARY_LINE, "width": 0.6}, "opacity": 1},
-            hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"))
+        fig.data.append(_trace(
+            geojson, codes, "Value", z=rows["value"].to_list(), colorscale=palette.VALUE_SCALE,
+            showlegend=False, hovertext=hover, hovertemplate=HOVER,
+            colorbar={"title": {"text": ind.unit or "Value", "side": "right"}, "thickness": 16}))
     else:
         keys, styles = _category(rows, colour_by, ind.polarity, bench)
         for key, (colour, legend) in styles.items():
             idx = [i for i, k in enumerate(keys) if k == key]
             if idx:
-                fig.add_trace(_layer(geojson, [codes[i] for i in idx], [hover[i] for i in idx], colour, legend))
-    no_data = [c for c in features if c not in set(codes)]
+                picked = [codes[i] for i in idx]
+                fig.data.append(_flat(geojson, picked, [hover[i] for i in idx], colour, legend))
+    drawn = set(codes)
+    no_data = [c for c in features if c not in drawn]
     if no_data:
-        fig.add_trace(_layer(geojson, no_data, [hover_lines(esc(features[c] or c), "No data") for c in no_data],
-                             palette.NO_DATA, "No data"))
+        no_data_hover = [hover_lines(esc(features[c] or c), "No data") for c in no_data]
+        fig.data.append(_flat(geojson, no_data, no_data_hover, palette.NO_DATA, "No data"))
     chosen = [c for c in (highlight or []) if c in features]
     if chosen:
-        fig.add_trace(go.Choroplethmap(
-            geojson=_subset(geojson, chosen), featureidkey="properties.area_code", locations=chosen,
-            z=[1] * len(chosen),
-            colorscale=TRANSPARENT, showscale=False, name="Selected area" + ("s" if len(chosen) > 1 else "") + " (thick outline)",
-            showlegend=True, hoverinfo="skip", marker={"line": {"color": palette.TEXT, "width": 3.5}}))
+        # Transparent fill, thick dark outline, drawn last so it sits on top.
+        fig.data.append(_trace(
+            geojson, chosen, "Selected area" + ("s" if len(chosen) > 1 else "") + " (thick outline)",
+            z=[1] * len(chosen), colorscale=TRANSPARENT, showscale=False, showlegend=True, hoverinfo="skip",
+            marker={"line": {"color": palette.TEXT, "width": 3.5}}))
     outside = frame.filter(~pl.col("area_code").is_in(list(features))).height
-    notes = [f"{len(no_data)} area{'s' if len(no_data) != 1 else ''} with no data (grey)."] if no_data else []
-    if outside > 0:
-        notes.append(f"{outside} area{'s' if outside != 1 else ''} not on this map's boundaries.")
+    notes = [_plural(len(no_data), "with no data (grey).")] if no_data else []
+    if outside:
+        notes.append(_plural(outside, "not on this map's boundaries."))
     apply_layout(fig, title=wrap(esc(title) if title else ind.title), subtitle="<br>".join(notes) or None,
                  height=height, legend=colour_by != "value" or bool(no_data or chosen))
-    view = map_view(geojson_bounds(geojson), width=height, height=height - 160)
-    fig.update_layout(map={"style": MAP_STYLE, "layers": [], **view}, dragmode="pan")
-    return fig
+    # Fit a conservative box (narrow page, legend wrapped onto several rows) so no area is cut
+    # off; people can still zoom in.
+    view = map_view(geojson_bounds(geojson), width=min(height, 520), height=height - 220)
+    fig.layout.update(map={"style": MAP_STYLE, "layers": [], **view}, dragmode="pan")
+    return fig.figure()

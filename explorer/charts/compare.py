@@ -7,11 +7,22 @@ symbol-coded by its comparison with the benchmark. Chosen areas get a bold label
 
 from __future__ import annotations
 
-import polars as pl
 import plotly.graph_objects as go
+import polars as pl
 
 from . import palette
-from .common import HOVER, IndicatorText, apply_layout, column_or_none, esc, hover_lines, is_number, marker, wrap
+from .common import (
+    HOVER,
+    Draft,
+    IndicatorText,
+    apply_layout,
+    column_or_none,
+    esc,
+    hover_lines,
+    is_number,
+    marker,
+    wrap,
+)
 
 LABELS_UP_TO = 60  # more rows than this and area labels would overlap: only chosen areas are named
 ROW_PX_LABELLED = 20
@@ -63,14 +74,14 @@ def compare_figure(
         f"Compared with {bench}: {palette.comparison_legend(keys[i], bench)}",
         f"Rank: {rows.height - i} of {rows.height} (1 = highest value)") for i in range(rows.height)]
 
-    fig = go.Figure()
+    fig = Draft()
     for key in palette.COMPARISON_ORDER:
         idx = [i for i, k in enumerate(keys) if k == key]
         if not idx:
             continue
         style = palette.COMPARISON_STYLE[key]
         big = [codes[i] in chosen for i in idx]
-        fig.add_trace(go.Scatter(
+        fig.add("scatter",
             x=[values[i] for i in idx], y=[codes[i] for i in idx], mode="markers",
             name=palette.comparison_legend(key, bench),
             marker=marker(style.colour, style.symbol, size=[14 if b else 10 for b in big],
@@ -79,10 +90,10 @@ def compare_figure(
                      "width": 0 if rows.height > LABELS_UP_TO else 3,
                      "array": [_gap(upper[i], values[i]) for i in idx],
                      "arrayminus": [_gap(values[i], lower[i]) for i in idx]},
-            hovertext=[hover[i] for i in idx], hovertemplate=HOVER))
+            hovertext=[hover[i] for i in idx], hovertemplate=HOVER)
     _chosen_rings(fig, codes, values, chosen)
     if is_number(benchmark_value):
-        fig.add_shape(type="line", xref="x", yref="paper", x0=benchmark_value, x1=benchmark_value,
+        fig.shape(type="line", xref="x", yref="paper", x0=benchmark_value, x1=benchmark_value,
                       y0=0, y1=1, line={"color": palette.BENCHMARK, "width": 2, "dash": "dash"},
                       showlegend=True, name=f"{bench}: {ind.value(benchmark_value)}")
 
@@ -96,24 +107,24 @@ def compare_figure(
     apply_layout(fig, title=wrap(title), subtitle="<br>".join(notes), x_title=ind.axis_title,
                  y_title=None if labelled else "Areas, ranked by value",
                  height=max(360, 200 + per_row * rows.height))
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=codes, tickmode="array",
+    fig.axis("yaxis", type="category", categoryorder="array", categoryarray=codes, tickmode="array",
                      tickvals=tick_codes, ticktext=[label_of[c] for c in tick_codes], showgrid=False,
                      range=[-1, max(rows.height, 1)])
     if ind.starts_at_zero:
-        fig.update_xaxes(rangemode="tozero")
-    return fig
+        fig.axis("xaxis", rangemode="tozero")
+    return fig.figure()
 
 
 def _gap(a: float | None, b: float | None) -> float | None:
     return a - b if is_number(a) and is_number(b) else None
 
 
-def _chosen_rings(fig: go.Figure, codes: list, values: list, chosen: set[str]) -> None:
+def _chosen_rings(fig: Draft, codes: list, values: list, chosen: set[str]) -> None:
     """An open black ring around each chosen area, with its own legend entry."""
     idx = [i for i, c in enumerate(codes) if c in chosen]
     if not idx:
         return
-    fig.add_trace(go.Scatter(
+    fig.add("scatter",
         x=[values[i] for i in idx], y=[codes[i] for i in idx], mode="markers",
         name="Selected area" + ("s" if len(idx) > 1 else ""), hoverinfo="skip",
-        marker={"symbol": "circle-open", "size": 24, "color": palette.TEXT, "line": {"width": 2.5}}))
+        marker={"symbol": "circle-open", "size": 24, "color": palette.TEXT, "line": {"width": 2.5}})

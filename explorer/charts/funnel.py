@@ -14,13 +14,24 @@ import polars as pl
 from explorer.stats import POLARITY_HIGH, POLARITY_LOW
 
 from . import palette
-from .common import HOVER, IndicatorText, apply_layout, column_or_none, esc, hover_lines, is_number, marker, wrap
+from .common import (
+    HOVER,
+    Draft,
+    IndicatorText,
+    apply_layout,
+    column_or_none,
+    esc,
+    hover_lines,
+    is_number,
+    marker,
+    wrap,
+)
 
-ABOVE_998 = "Above the upper 99.8% limit"
-ABOVE_95 = "Between the upper 95% and 99.8% limits"
-WITHIN = "Within the 95% limits"
-BELOW_95 = "Between the lower 95% and 99.8% limits"
-BELOW_998 = "Below the lower 99.8% limit"
+ABOVE_998 = "Above upper 99.8% limit"
+ABOVE_95 = "Above upper 95% limit only"
+WITHIN = "Within 95% limits"
+BELOW_95 = "Below lower 95% limit only"
+BELOW_998 = "Below lower 99.8% limit"
 NO_POSITION = "Not placed (no value or size)"
 POSITIONS = (ABOVE_998, ABOVE_95, WITHIN, BELOW_95, BELOW_998, NO_POSITION)
 LIMIT_NAMES = ("lower95", "upper95", "lower998", "upper998")
@@ -70,18 +81,19 @@ def position_judgement(position: str, polarity: str | None) -> str:
     return table.get(position, "not compared")
 
 
-def _limit_lines(fig: go.Figure, lim: pl.DataFrame, benchmark_value: float | None, ind: IndicatorText) -> None:
+def _limit_lines(fig: Draft, lim: pl.DataFrame, benchmark_value: float | None,
+                 ind: IndicatorText) -> None:
     grid = lim["denominator"].to_list()
     for level, dash, width in (("998", "solid", 1.8), ("95", "dash", 1.5)):
         for k, side in enumerate(("upper", "lower")):
-            fig.add_trace(go.Scatter(
+            fig.add("scatter",
                 x=grid, y=lim[f"{side}{level}"].to_list(), mode="lines", hoverinfo="skip",
                 line={"color": palette.TEXT, "dash": dash, "width": width}, legendgroup=level,
-                showlegend=k == 0, name="99.8% control limits" if level == "998" else "95% control limits"))
+                showlegend=k == 0, name="99.8% control limits" if level == "998" else "95% control limits")
     if is_number(benchmark_value):
-        fig.add_trace(go.Scatter(
+        fig.add("scatter",
             x=[grid[0], grid[-1]], y=[benchmark_value, benchmark_value], mode="lines", hoverinfo="skip",
-            line={"color": palette.BENCHMARK, "width": 2.5}, name=f"Benchmark: {ind.value(benchmark_value)}"))
+            line={"color": palette.BENCHMARK, "width": 2.5}, name=f"Benchmark: {ind.value(benchmark_value)}")
 
 
 def funnel_figure(
@@ -108,7 +120,7 @@ def funnel_figure(
     values, sizes = frame["value"].to_list(), frame[x].to_list()
     size_word = "Denominator" if x == "denominator" else "Count"
 
-    fig = go.Figure()
+    fig = Draft()
     _limit_lines(fig, lim, benchmark_value, ind)
     for position in POSITIONS[:-1]:
         idx = [i for i, p in enumerate(positions) if p == position]
@@ -117,23 +129,23 @@ def funnel_figure(
         style = palette.comparison_style(position_judgement(position, ind.polarity))
         judged = position_judgement(position, ind.polarity)
         legend = position if judged in ("similar", "higher", "lower") else f"{position} ({judged})"
-        fig.add_trace(go.Scatter(
+        fig.add("scatter",
             x=[sizes[i] for i in idx], y=[values[i] for i in idx], mode="markers", name=legend,
             marker=marker(style.colour, style.symbol, size=[14 if codes[i] in chosen else 10 for i in idx],
                           line_width=[3 if codes[i] in chosen else 1 for i in idx]),
             hovertext=[hover_lines(names[i] or esc(codes[i]), f"Value: {ind.value(values[i])}",
                                    f"{size_word}: {sizes[i]:,.0f}", legend) for i in idx],
-            hovertemplate=HOVER))
+            hovertemplate=HOVER)
     unplaced = positions.count(NO_POSITION)
     notes = ["Areas outside the 99.8% limits are unlikely to differ from the benchmark by chance."]
     if unplaced:
         notes.append(f"{unplaced} area{'s' if unplaced != 1 else ''} with no value or size not shown.")
     apply_layout(fig, title=wrap(ind.title), subtitle="<br>".join(notes),
                  x_title=x_title or f"{size_word} (size of the population or group)", y_title=ind.axis_title,
-                 height=560)
-    fig.update_yaxes(range=_y_range(values, sizes, lim, benchmark_value, ind.starts_at_zero))
-    fig.update_xaxes(rangemode="tozero", tickformat=",.0f")
-    return fig
+                 height=600)
+    fig.axis("yaxis", range=_y_range(values, sizes, lim, benchmark_value, ind.starts_at_zero))
+    fig.axis("xaxis", rangemode="tozero", tickformat=",.0f")
+    return fig.figure()
 
 
 def _y_range(values: list, sizes: list, lim: pl.DataFrame, benchmark: float | None, zero: bool) -> list:

@@ -13,7 +13,18 @@ import plotly.graph_objects as go
 import polars as pl
 
 from . import palette
-from .common import HOVER, IndicatorText, apply_layout, column_or_none, esc, hover_lines, is_number, marker, wrap
+from .common import (
+    HOVER,
+    Draft,
+    IndicatorText,
+    apply_layout,
+    column_or_none,
+    esc,
+    hover_lines,
+    is_number,
+    marker,
+    wrap,
+)
 
 TRIAL_NOTE = ("Limits are provisional (trial limits): they rest on fewer than 12 points and may "
               "change as more data arrive.")
@@ -51,32 +62,29 @@ def spc_figure(
     rules = column_or_none(spc, "rule", spc.height)
     variation = [v if v in palette.SPC_STYLE else "common cause" for v in spc["variation"].to_list()]
 
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line={"color": palette.SPC_LINE, "width": 2},
-                             hoverinfo="skip", showlegend=False, name="values"))
+    fig = Draft()
+    fig.add("scatter", x=x, y=y, mode="lines", line={"color": palette.SPC_LINE, "width": 2},
+            hoverinfo="skip", showlegend=False, name="values")
     for name, column, dash, colour in (("Mean", "mean", "solid", palette.SPC_MEAN),
                                        ("Process limits (upper and lower)", "ucl", "dash", palette.SPC_LIMIT),
                                        ("Lower process limit", "lcl", "dash", palette.SPC_LIMIT)):
         xs, ys = _segmented(x, spc[column].to_list(), mean)
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines", name=name, hoverinfo="skip", showlegend=column != "lcl",
-            legendgroup=None if column == "mean" else "limits",  # one legend entry toggles both limits
-            line={"color": colour, "dash": dash, "width": 1.8}))
+        fig.add("scatter", x=xs, y=ys, mode="lines", name=name, hoverinfo="skip", showlegend=column != "lcl",
+                legendgroup=None if column == "mean" else "limits",  # one legend entry for both limits
+                line={"color": colour, "dash": dash, "width": 1.8})
     for key, style in palette.SPC_STYLE.items():
         idx = [i for i, v in enumerate(variation) if v == key]
         if not idx:
             continue
-        fig.add_trace(go.Scatter(
-            x=[x[i] for i in idx], y=[y[i] for i in idx], mode="markers", name=style.legend,
-            marker=marker(style.colour, style.symbol, size=10),
-            hovertext=[hover_lines(labels[i], f"Value: {ind.value(y[i])}", style.legend,
-                                   f"Rule: {esc(rules[i])}" if rules[i] else None,
-                                   f"Mean: {ind.value(mean[i])}") for i in idx],
-            hovertemplate=HOVER))
+        fig.add("scatter", x=[x[i] for i in idx], y=[y[i] for i in idx], mode="markers", name=style.legend,
+                marker=marker(style.colour, style.symbol, size=10), hovertemplate=HOVER,
+                hovertext=[hover_lines(labels[i], f"Value: {ind.value(y[i])}", style.legend,
+                                       f"Rule: {esc(rules[i])}" if rules[i] else None,
+                                       f"Mean: {ind.value(mean[i])}") for i in idx])
     if is_number(target):
-        fig.add_trace(go.Scatter(x=[x[0], x[-1]], y=[target, target], mode="lines", hoverinfo="skip",
-                                 name=f"Target: {ind.value(target)}",
-                                 line={"color": palette.SPC_TARGET, "dash": "dot", "width": 2}))
+        fig.add("scatter", x=[x[0], x[-1]], y=[target, target], mode="lines", hoverinfo="skip",
+                name=f"Target: {ind.value(target)}",
+                line={"color": palette.SPC_TARGET, "dash": "dot", "width": 2})
     notes = []
     if area_name:
         notes.append(esc(area_name))
@@ -85,36 +93,37 @@ def spc_figure(
     apply_layout(fig, title=wrap(ind.title), subtitle="<br>".join(notes) or None,
                  x_title="Time period", y_title=ind.axis_title, height=500)
     if not hasattr(x[0], "strftime"):
-        fig.update_xaxes(type="category", tickmode="array", tickvals=x, ticktext=labels)
-    return fig
+        fig.axis("xaxis", type="category", tickmode="array", tickvals=x, ticktext=labels)
+    return fig.figure()
 
 
 def add_forecast(fig: go.Figure, forecast: pl.DataFrame, indicator: dict | None = None) -> go.Figure:
-    """Add a forecast fan: the central forecast (dashed) with 80% and 95% prediction bands.
-
-    `forecast` columns: x, mean, lower80, upper80, lower95, upper95. Modifies and returns `fig`.
-    """
+    """Add a forecast fan to an SPC (or trend) figure: the central forecast (dashed) with 80% and
+    95% prediction bands. `forecast` columns: x, mean, lower80, upper80, lower95, upper95.
+    Modifies and returns `fig`."""
     ind = IndicatorText(indicator)
     x = forecast["x"].to_list()
     labels = _x_labels(x)
     colour = palette.OKABE_ITO["reddish_purple"]
+    bands = []
     for level, alpha in (("95", 0.15), ("80", 0.3)):
         lower, upper = forecast[f"lower{level}"].to_list(), forecast[f"upper{level}"].to_list()
-        fig.add_trace(go.Scatter(
+        bands.append(go.Scatter(
             x=x + x[::-1], y=upper + lower[::-1], mode="lines", fill="toself", hoverinfo="skip",
             line={"width": 0}, fillcolor=f"rgba(204, 121, 167, {alpha})", legendgroup="forecast",
             name=f"Forecast: {level}% prediction interval"))
-    if fig.layout.xaxis.tickvals is not None:  # category axis with escaped tick labels: extend it
-        fig.update_xaxes(tickvals=list(fig.layout.xaxis.tickvals) + x,
-                         ticktext=list(fig.layout.xaxis.ticktext) + labels)
     mean = forecast["mean"].to_list()
     low80, up80 = forecast["lower80"].to_list(), forecast["upper80"].to_list()
     low95, up95 = forecast["lower95"].to_list(), forecast["upper95"].to_list()
-    fig.add_trace(go.Scatter(
+    central = go.Scatter(
         x=x, y=mean, mode="lines+markers", name="Forecast", legendgroup="forecast",
         line={"color": colour, "dash": "dash", "width": 2}, marker=marker(colour, "circle", size=7),
         hovertext=[hover_lines(f"{labels[i]} (forecast)", f"Forecast: {ind.value(mean[i])}",
                                f"80% interval: {ind.interval(low80[i], up80[i])}",
                                f"95% interval: {ind.interval(low95[i], up95[i])}") for i in range(len(x))],
-        hovertemplate=HOVER))
+        hovertemplate=HOVER)
+    fig.add_traces([*bands, central])
+    if fig.layout.xaxis.tickvals is not None:  # category axis with escaped tick labels: extend it
+        fig.update_xaxes(tickvals=list(fig.layout.xaxis.tickvals) + x,
+                         ticktext=list(fig.layout.xaxis.ticktext) + labels)
     return fig

@@ -16,7 +16,7 @@ import polars as pl
 from explorer.stats import POLARITY_LOW, normalise_polarity
 
 from . import palette
-from .common import HOVER, IndicatorText, apply_layout, esc, hover_lines, marker, wrap
+from .common import HOVER, Draft, IndicatorText, apply_layout, esc, hover_lines, marker, wrap
 
 RANGE_GREY = "#D9D9D9"
 IQR_GREY = "#8C8C8C"
@@ -85,15 +85,16 @@ def spine_figure(
         labels[i], f"Lowest area: {t.value(r['minimum'])}", f"25th percentile: {t.value(r['q25'])}",
         f"75th percentile: {t.value(r['q75'])}", f"Highest area: {t.value(r['maximum'])}",
         f"{bench}: {t.value(r['england_value'])}") for i, (r, t) in enumerate(zip(rows, texts, strict=True))]
-    fig = go.Figure()
+    fig = Draft()
     for name, left, right, colour, width in (
             ("Range of all areas (lowest to highest)", "range_left", "range_right", RANGE_GREY, 0.6),
             ("Middle half of areas (25th to 75th percentile)", "band_left", "band_right", IQR_GREY, 0.6)):
         lo, hi = pos[left].to_list(), pos[right].to_list()
-        fig.add_trace(go.Bar(
-            y=ids, base=lo, x=[(b - a) if a is not None and b is not None else None for a, b in zip(lo, hi, strict=True)],
+        fig.add("bar",
+            y=ids, base=lo,
+            x=[(b - a) if a is not None and b is not None else None for a, b in zip(lo, hi, strict=True)],
             orientation="h", width=width, name=name, marker={"color": colour, "line": {"width": 0}},
-            hovertext=spread, hovertemplate=HOVER))
+            hovertext=spread, hovertemplate=HOVER)
 
     keys = [palette.comparison_key(r.get("comparison")) for r in rows]
     area_pos = pos["area_pos"].to_list()
@@ -102,24 +103,24 @@ def spine_figure(
         if not idx:
             continue
         style = palette.COMPARISON_STYLE[key]
-        fig.add_trace(go.Scatter(
+        fig.add("scatter",
             x=[area_pos[i] for i in idx], y=[ids[i] for i in idx], mode="markers",
             name=palette.comparison_legend(key, bench), marker=marker(style.colour, style.symbol, size=14),
             hovertext=[hover_lines(labels[i], f"{area}: {texts[i].value(rows[i]['area_value'])}",
                                    f"{bench}: {texts[i].value(rows[i]['england_value'])}",
                                    palette.comparison_legend(key, bench)) for i in idx],
-            hovertemplate=HOVER))
-    fig.add_shape(type="line", xref="x", yref="paper", x0=0.5, x1=0.5, y0=0, y1=1, showlegend=True,
+            hovertemplate=HOVER)
+    fig.shape(type="line", xref="x", yref="paper", x0=0.5, x1=0.5, y0=0, y1=1, showlegend=True,
                   name=f"{bench} value (centre)", line={"color": palette.BENCHMARK, "width": 2})
     for x, anchor, text in ((0, "left", "← Worse (or lower)"), (1, "right", "Better (or higher) →")):
-        fig.add_annotation(x=x, xref="x", y=1, yref="paper", yanchor="bottom", xanchor=anchor,
+        fig.annotate(x=x, xref="x", y=1, yref="paper", yanchor="bottom", xanchor=anchor,
                            text=text, showarrow=False, font={"size": 13})
     heading = esc(title) if title else f"{area} compared with {bench}"
     apply_layout(fig, title=wrap(heading),
                  subtitle="Each row: all areas' spread, centred on " + bench + "; better is on the right.",
                  height=200 + 44 * len(ids))
-    fig.update_layout(barmode="overlay", bargap=0.3)
-    fig.update_xaxes(range=[-0.03, 1.03], showticklabels=False, showgrid=False, fixedrange=True)
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=list(reversed(ids)),
+    fig.layout.update(barmode="overlay", bargap=0.3)
+    fig.axis("xaxis", range=[-0.03, 1.03], showticklabels=False, showgrid=False, fixedrange=True)
+    fig.axis("yaxis", type="category", categoryorder="array", categoryarray=list(reversed(ids)),
                      tickmode="array", tickvals=ids, ticktext=labels, showgrid=False)
-    return fig
+    return fig.figure()

@@ -10,7 +10,18 @@ import plotly.graph_objects as go
 import polars as pl
 
 from . import palette
-from .common import HOVER, IndicatorText, apply_layout, column_or_none, esc, hover_lines, is_number, marker, wrap
+from .common import (
+    HOVER,
+    Draft,
+    IndicatorText,
+    apply_layout,
+    column_or_none,
+    esc,
+    hover_lines,
+    is_number,
+    marker,
+    wrap,
+)
 
 MAX_TICKS = 12
 
@@ -67,7 +78,7 @@ def _columns(frame: pl.DataFrame) -> dict[str, list]:
     return {n: column_or_none(frame, n, frame.height) for n in names}
 
 
-def _area_traces(fig: go.Figure, ind: IndicatorText, series: pl.DataFrame) -> int:
+def _area_traces(fig: Draft, ind: IndicatorText, series: pl.DataFrame) -> int:
     """A band and a line per area; returns the number of missing points (drawn as gaps)."""
     key = "area_code" if "area_code" in series.columns else None
     groups = series.partition_by(key, maintain_order=True) if key else [series]
@@ -84,19 +95,19 @@ def _area_traces(fig: go.Figure, ind: IndicatorText, series: pl.DataFrame) -> in
         x = rows["period_start"]
         bx, by = _band(x, rows["lower_ci95"], rows["upper_ci95"])
         if bx:
-            fig.add_trace(go.Scatter(
+            fig.add("scatter",
                 x=bx, y=by, mode="lines", fill="toself", line={"width": 0}, hoverinfo="skip",
                 fillcolor=_transparent(colour), legendgroup=f"area{i}", showlegend=band_legend,
                 name="Shaded band: 95% confidence interval" if len(groups) == 1
-                else "Shaded bands: 95% confidence intervals"))
+                else "Shaded bands: 95% confidence intervals")
             band_legend = False
         gaps += sum(1 for v in rows["value"] if not is_number(v))
-        fig.add_trace(go.Scatter(
+        fig.add("scatter",
             x=x, y=[v if is_number(v) else None for v in rows["value"]], mode="lines+markers",
             name=name, legendgroup=f"area{i}", connectgaps=False,
             line={"color": colour, "width": 2.5, "dash": palette.SERIES_DASHES[i % 7]},
             marker=marker(colour, palette.SERIES_SYMBOLS[i % 7], size=9),
-            hovertext=[_hover(ind, name, rows, j) for j in range(group.height)], hovertemplate=HOVER))
+            hovertext=[_hover(ind, name, rows, j) for j in range(group.height)], hovertemplate=HOVER)
     return gaps
 
 
@@ -105,25 +116,25 @@ def _transparent(colour: str, alpha: float = 0.15) -> str:
     return f"rgba({r}, {g}, {b}, {alpha})"
 
 
-def _benchmark_trace(fig: go.Figure, ind: IndicatorText, benchmark: pl.DataFrame) -> None:
+def _benchmark_trace(fig: Draft, ind: IndicatorText, benchmark: pl.DataFrame) -> None:
     benchmark = benchmark.sort("period_start")
     names = column_or_none(benchmark, "area_name", benchmark.height)
     label = esc(names[0] if names and names[0] else "England")
     rows = _columns(benchmark)
-    fig.add_trace(go.Scatter(
+    fig.add("scatter",
         x=rows["period_start"], y=[v if is_number(v) else None for v in rows["value"]],
         mode="lines+markers", name=f"{label} (benchmark)", connectgaps=False,
         line={"color": palette.BENCHMARK, "width": 2, "dash": "dash"},
         marker=marker(palette.BENCHMARK, "circle", size=6),
         hovertext=[_hover(ind, f"{label} (benchmark)", rows, j) for j in range(benchmark.height)],
-        hovertemplate=HOVER))
+        hovertemplate=HOVER)
 
 
 def _midpoint(a: dt.date, b: dt.date) -> dt.date:
     return a + (b - a) / 2
 
 
-def _add_breaks(fig: go.Figure, periods: pl.DataFrame, breaks: list[dict]) -> list[str]:
+def _add_breaks(fig: Draft, periods: pl.DataFrame, breaks: list[dict]) -> list[str]:
     """A dotted vertical line before each break's period, annotated with the reason.
 
     Returns notes for breaks whose period is not on the chart (they go in the subtitle instead).
@@ -139,9 +150,9 @@ def _add_breaks(fig: go.Figure, periods: pl.DataFrame, breaks: list[dict]) -> li
         i = labels.index(period)
         # Halfway between the last period before the break and the first after it.
         x = _midpoint(starts[i - 1], starts[i]) if i > 0 else starts[i]
-        fig.add_shape(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
+        fig.shape(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
                       line={"color": palette.TEXT, "width": 1.5, "dash": "dot"})
-        fig.add_annotation(x=x, xref="x", yref="paper", y=1 - 0.12 * (k % 3), yanchor="top",
+        fig.annotate(x=x, xref="x", yref="paper", y=1 - 0.12 * (k % 3), yanchor="top",
                            xanchor="left", showarrow=False, align="left",
                            text=f"Break in series: {wrap(reason, 32)}", font={"size": 12},
                            bgcolor="rgba(255,255,255,0.85)")
@@ -172,7 +183,7 @@ def trend_figure(
     Missing or suppressed values are gaps in the line and band, never zeros.
     """
     ind = IndicatorText(indicator)
-    fig = go.Figure()
+    fig = Draft()
     gaps = _area_traces(fig, ind, series)
     if benchmark is not None and benchmark.height:
         _benchmark_trace(fig, ind, benchmark)
@@ -184,11 +195,11 @@ def trend_figure(
         notes.append("Gaps mark periods with no published value.")
     tickvals, ticktext = _ticks(periods)
     apply_layout(fig, title=wrap(ind.title), subtitle="<br>".join(notes) or None, x_title="Time period",
-                 y_title=ind.axis_title, height=460 + 18 * max(0, len(notes) - 1))
-    fig.update_xaxes(tickmode="array", tickvals=tickvals, ticktext=ticktext)
+                 y_title=ind.axis_title, height=500 + 18 * max(0, len(notes) - 1))
+    fig.axis("xaxis", tickmode="array", tickvals=tickvals, ticktext=ticktext)
     if ind.starts_at_zero:
-        fig.update_yaxes(rangemode="tozero")
-    return fig
+        fig.axis("yaxis", rangemode="tozero")
+    return fig.figure()
 
 
 __all__: list[Any] = ["trend_figure"]
