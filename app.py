@@ -14,9 +14,21 @@ PAGES = {
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     ],
     "Explore": [
+        st.Page("pages/explore.py", title="Explore", icon=":material/map:", url_path="explore"),
+        st.Page("pages/area_profile.py", title="Area profile", icon=":material/location_on:", url_path="area"),
+        st.Page("pages/trends.py", title="Trends (SPC and forecasts)", icon=":material/show_chart:",
+                url_path="trends"),
         st.Page("pages/catalogue.py", title="Indicators", icon=":material/search:", url_path="indicators"),
+        st.Page("pages/indicator.py", title="Indicator definition", icon=":material/description:",
+                url_path="indicator"),
+        st.Page("pages/coherence.py", title="Compare producers", icon=":material/compare_arrows:",
+                url_path="coherence"),
+        st.Page("pages/download.py", title="Download data", icon=":material/download:", url_path="download"),
     ],
     "About": [
+        st.Page("pages/about.py", title="About and methods", icon=":material/info:", url_path="about"),
+        st.Page("pages/releases.py", title="Release calendar", icon=":material/event:", url_path="releases"),
+        st.Page("pages/producers.py", title="Producers", icon=":material/apartment:", url_path="producers"),
     ],
 }
 

@@ -262,7 +262,8 @@ class SearchIndex:
             docs = {d for d in docs if self.topics[d] in wanted}
         if producer:
             self._require("producers", "producer")
-            patterns = [re.compile(rf"\b{re.escape(p)}\b", re.IGNORECASE) for p in _as_set(producer)]
+            # Word edges by lookaround, not \b: a name ending in ")" ("OHID (Fingertips)") has no \b after it.
+            patterns = [re.compile(rf"(?<!\w){re.escape(p)}(?!\w)", re.IGNORECASE) for p in _as_set(producer)]
             docs = {d for d in docs if any(p.search(name) for p in patterns for name in self.producers[d])}
         if area_type:
             self._require("area_types", "area_type")

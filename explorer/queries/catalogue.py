@@ -15,9 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
+import yaml
 
 from explorer import catalogue, fingertips_meta, paths, schema, search
-from explorer.sources.base import SourceError, load_meta
+from explorer.sources.base import SourceError
 from explorer.store import Store
 
 SHOWN_STATUSES = ("published", "revised", "provisional", "aggregated")
@@ -55,6 +56,26 @@ def topic_titles() -> dict[str, str]:
 
 def area_type_label(code: str | None) -> str:
     return schema.AREA_TYPES.get(code or "", code or "")
+
+
+def short_area_type(code: str) -> str:
+    """'Clinical commissioning group (CCG)' → 'Clinical commissioning group'."""
+    return area_type_label(code).split(" (")[0]
+
+
+def area_types_text(codes) -> str:
+    """Area types (a list or a Polars list element) in the store's order, short labels."""
+    order = list(schema.AREA_TYPES)
+    held = sorted([] if codes is None else list(codes),
+                  key=lambda c: order.index(c) if c in order else len(order))
+    return ", ".join(short_area_type(c) for c in held)
+
+
+@per_store
+def area_names(store: Store) -> pl.DataFrame:
+    """(area_type, area_code) → area_name: codes are reused across types (a CCG's E38 code is
+    later a sub-ICB location's), so names are looked up by both."""
+    return store.areas().select("area_type", "area_code", "area_name").unique(["area_type", "area_code"])
 
 
 def clean_query(text: object) -> str:
@@ -104,16 +125,15 @@ def results_table(found: pl.DataFrame) -> pl.DataFrame:
     titles = topic_titles()
     return found.select(
         pl.col("title").alias("Indicator"),
-        pl.col("producers").list.join(", ").alias("Producer(s)"),
-        pl.concat_str(pl.col("first_period").fill_null("?"), pl.lit(" to "),
-                      pl.col("latest_period").fill_null("?")).alias("Periods"),
-        pl.col("latest_period").alias("Latest period"),
-        pl.col("area_types").list.eval(pl.element().replace(
-            {k: v.split(" (")[0] for k, v in schema.AREA_TYPES.items()})).list.join(", ").alias("Area types"),
-        pl.col("topic").replace(titles).alias("Topic"),
-        pl.col("matched").alias("Matched on"),
         pl.concat_str(pl.lit("/indicator?i="), pl.col("indicator_id")).alias("Details"),
         pl.concat_str(pl.lit("/explore?i="), pl.col("indicator_id")).alias("Explore"),
+        pl.col("producers").list.join(", ").alias("Producer(s)"),
+        pl.col("latest_period").alias("Latest period"),
+        pl.concat_str(pl.col("first_period").fill_null("?"), pl.lit(" to "),
+                      pl.col("latest_period").fill_null("?")).alias("Periods"),
+        pl.col("area_types").map_elements(area_types_text, return_dtype=pl.String).alias("Area types"),
+        pl.col("topic").replace(titles).alias("Topic"),
+        pl.col("matched").alias("Matched on"),
     )
 
 
@@ -141,10 +161,11 @@ def indicator_detail(store: Store, indicator_id: str) -> dict | None:
         "periods": shown.select("period", "period_start").unique().sort("period_start")["period"].to_list(),
         "related": _related(store, row),
         "fingertips": fingertips_links(indicator_id, row.get("fingertips_id")),
-        "not_same_as": not_same_as_pairs(store).filter(pl.col("indicator_id") == indicator_id),
+        "not_same_as": _not_same_as_for(store, indicator_id),
         "breaks": _breaks(store, row),
         "revisions": store.table("revisions").filter(pl.col("indicator_id") == indicator_id).height
         if not store.table("revisions").is_empty() else 0,
+        "interval_methods": _interval_methods(shown),
         "re_estimated": values.filter(pl.col("status") == "re-estimated").height,
         "aggregated": values.filter(pl.col("status") == "aggregated").height,
     }
@@ -165,6 +186,34 @@ def _datasets(store: Store, values: pl.DataFrame) -> pl.DataFrame:
         pl.col("file").str.split("#").list.first().n_unique().alias("files"),
         pl.col("release_date").drop_nulls().unique().sort().alias("release_dates")))
     return per_source.join(releases, on="source_id", how="left").sort("producer", "source_id")
+
+
+def datasets_table(detail: dict) -> list[dict]:
+    """The indicator page's "Producers and source datasets" rows."""
+    return [{"Producer": d["producer"], "Dataset": d.get("title") or d["source_id"],
+             "Periods": d["first"] if d["first"] == d["latest"] else f"{d['first']} to {d['latest']}",
+             "Release dates": ", ".join(f"{x:%d %b %Y}" for x in d.get("release_dates") or []) or "not stated",
+             "Files": d.get("files"), "Values": d["values"],
+             "Area types": area_types_text(d["area_types"]), "Licence": d.get("licence")}
+            for d in detail["datasets"].iter_rows(named=True)]
+
+
+def coverage_table(detail: dict) -> pl.DataFrame:
+    """The indicator page's "Periods and area types available" table."""
+    return detail["coverage"].select(
+        pl.col("area_type").map_elements(short_area_type, return_dtype=pl.String).alias("Area type"),
+        pl.col("producer").alias("Producer"), pl.col("first").alias("First period"),
+        pl.col("latest").alias("Latest period"), pl.col("periods").alias("Periods"), pl.col("areas").alias("Areas"))
+
+
+def _interval_methods(values: pl.DataFrame) -> list[dict]:
+    """How each producer's confidence intervals were obtained, with how many values have one."""
+    with_ci = values.filter(pl.col("lower_ci95").is_not_null())
+    out = [{"producer": r["producer"], "method": r["ci_method"] or "as published", "values": r["len"]}
+           for r in with_ci.group_by("producer", "ci_method").len().sort("producer").iter_rows(named=True)]
+    for producer in sorted(set(values["producer"].to_list()) - set(with_ci["producer"].to_list())):
+        out.append({"producer": producer, "method": "no confidence intervals published", "values": 0})
+    return out
 
 
 def _coverage(values: pl.DataFrame) -> pl.DataFrame:
@@ -201,12 +250,26 @@ def _breaks(store: Store, row: dict) -> dict:
             if not any(w["period"] == b["period"] for w in whole):
                 whole.append({"period": b["period"], "reason": b["reason"]})
         per_area = rows.filter(pl.col("area_code").is_not_null())
-        names = store.areas().select("area_code", "area_name").unique("area_code")
-        per_area = (per_area.join(names, on="area_code", how="left")
+        per_area = (per_area.join(area_names(store), on=["area_type", "area_code"], how="left")
                     .select("period", "area_type", "area_code", "area_name", "reason").sort("period", "area_name"))
     else:
         per_area = pl.DataFrame()
     return {"whole_series": whole, "per_area": per_area}
+
+
+def _not_same_as_for(store: Store, indicator_id: str) -> pl.DataFrame:
+    """This indicator's own "not the same as" entries (`why` describes the other measure), plus
+    entries other indicators record against it that it does not record back (`why` then
+    describes this one, as written on the other indicator: recorded_by_other)."""
+    pairs = not_same_as_pairs(store)
+    own = pairs.filter(pl.col("indicator_id") == indicator_id).with_columns(
+        pl.lit(False).alias("recorded_by_other"))
+    theirs = (pairs.filter(pl.col("other_id") == indicator_id, ~pl.col("indicator_id").is_in(own["other_id"].to_list()))
+              .select(pl.col("other_id").alias("indicator_id"), pl.col("other_title").alias("title"),
+                      pl.col("producers"), pl.col("indicator_id").alias("other_id"),
+                      pl.col("title").alias("other_title"), pl.lit(True).alias("other_held"), pl.col("why"),
+                      pl.lit(True).alias("recorded_by_other")))
+    return pl.concat([own, theirs], how="vertical_relaxed")
 
 
 @per_store
@@ -227,9 +290,26 @@ def not_same_as_pairs(store: Store) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema_)
 
 
+# --- source metadata ------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=2)
+def source_metas(sources_dir: Path = paths.SOURCES_DIR) -> tuple[dict, ...]:
+    """Every source's YAML side file, read once (with libyaml when present: ten times faster).
+    A file that cannot be read is left out here; the build reports it."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    metas = []
+    for path in sorted(Path(sources_dir).glob("*.yaml")):
+        try:
+            meta = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(meta, dict) and meta.get("id"):
+            metas.append(meta)
+    return tuple(metas)
+
+
 # --- Fingertips cross-reference -------------------------------------------------------------------
 @functools.lru_cache(maxsize=1)
-def _yaml_fingertips_ids(sources_dir: Path = paths.SOURCES_DIR) -> dict[str, list[tuple[str, str]]]:
+def _yaml_fingertips_ids() -> dict[str, list[tuple[str, str]]]:
     """indicator_id → [(fingertips_id, source_id)] from every source YAML: catalogue entries and
     per-file mappings (a reshaped Fingertips file names the Fingertips ID of a measure another
     source defines, e.g. healthy life expectancy = PHOF 0.1i, ID 90362)."""
@@ -248,11 +328,7 @@ def _yaml_fingertips_ids(sources_dir: Path = paths.SOURCES_DIR) -> dict[str, lis
             for child in node:
                 walk(child, source)
 
-    for path in sorted(Path(sources_dir).glob("*.yaml")):
-        try:
-            meta = load_meta(path)
-        except (SourceError, OSError, ValueError):
-            continue
+    for meta in source_metas():
         walk(meta, meta["id"])
     return found
 
@@ -289,15 +365,12 @@ def producers_overview(store: Store) -> pl.DataFrame:
         pl.col("source_id").n_unique().alias("Datasets"),
         pl.len().alias("Values")).sort("producer"))
     topics = {r["indicator_id"]: titles.get(r["topic"], r["topic"]) for r in ind.iter_rows(named=True)}
-    order = list(schema.AREA_TYPES)
     return per.with_columns(
         pl.col("_ids").map_elements(lambda ids: ", ".join(sorted({topics.get(i, "") for i in ids})),
                                     return_dtype=pl.String).alias("Topics"),
-        pl.col("_ats").map_elements(lambda ats: ", ".join(area_type_label(a).split(" (")[0]
-                                                          for a in sorted(ats, key=order.index)),
-                                    return_dtype=pl.String).alias("Area types"),
-    ).select(pl.col("producer").alias("Producer"), "Indicators", "Topics", "Area types", "From", "To",
-             "Datasets", "Values")
+        pl.col("_ats").map_elements(area_types_text, return_dtype=pl.String).alias("Area types"),
+    ).select(pl.col("producer").alias("Producer"), "Indicators", "Datasets", "From", "To", "Values",
+             "Area types", "Topics")
 
 
 @per_store
@@ -310,15 +383,12 @@ def producer_indicators(store: Store, producer: str) -> pl.DataFrame:
         pl.col("area_type").unique().alias("_ats"),
         pl.len().alias("Values"))
     ind = store.indicators().select("indicator_id", "title", "topic", "producers")
-    order = list(schema.AREA_TYPES)
     return (per.join(ind, on="indicator_id", how="left")
             .with_columns(
-                pl.col("_ats").map_elements(lambda ats: ", ".join(area_type_label(a).split(" (")[0]
-                                                                  for a in sorted(ats, key=order.index)),
-                                            return_dtype=pl.String).alias("Area types"),
+                pl.col("_ats").map_elements(area_types_text, return_dtype=pl.String).alias("Area types"),
                 pl.col("producers").list.filter(pl.element() != producer).list.join(", ").alias("Also published by"),
                 pl.col("topic").replace(topic_titles()).alias("Topic"),
                 pl.concat_str(pl.lit("/indicator?i="), pl.col("indicator_id")).alias("Details"))
             .sort("Topic", "title")
-            .select(pl.col("title").alias("Indicator"), "Topic", "Area types", "First period",
-                    "Latest period", "Values", "Also published by", "Details"))
+            .select(pl.col("title").alias("Indicator"), "Details", "Latest period", "First period",
+                    "Area types", "Also published by", "Topic", "Values"))
