@@ -15,10 +15,10 @@ PAGES = {
     ],
     "Explore": [
         st.Page("pages/explore.py", title="Explore", icon=":material/map:", url_path="explore"),
-        st.Page("pages/area_profile.py", title="Area profile", icon=":material/location_on:", url_path="area"),
+        st.Page("pages/area.py", title="Area profile", icon=":material/location_on:", url_path="area"),
         st.Page("pages/trends.py", title="Trends (SPC and forecasts)", icon=":material/show_chart:",
                 url_path="trends"),
-        st.Page("pages/catalogue.py", title="Indicators", icon=":material/search:", url_path="indicators"),
+        st.Page("pages/indicators.py", title="Indicators", icon=":material/search:", url_path="indicators"),
         st.Page("pages/indicator.py", title="Indicator definition", icon=":material/description:",
                 url_path="indicator"),
         st.Page("pages/coherence.py", title="Compare producers", icon=":material/compare_arrows:",

@@ -2,13 +2,27 @@
 
 The values table is sorted by indicator_id then period, so the rows of one indicator are one
 contiguous slice: `Store` keeps an offset index and answers an indicator filter by slicing
-(zero-copy) before any other filter runs. Frames are loaded once and never mutated; callers get
-new frames back.
+before any other filter runs. Frames are never mutated; callers get new frames back.
+
+Two ways of holding values, chosen by size (same API, same String columns either way):
+- eager (up to EAGER_MAX_ROWS rows, today's real store): values.parquet is read once into memory
+  and a slice is zero-copy;
+- lazy (larger stores): only the offset index is held; an indicator's rows are read from the
+  Parquet file by row range when first asked for (the file's row groups keep that to a few
+  milliseconds) and kept in a small LRU cache bounded by rows. At 10 million rows an eager
+  String frame takes ~3.7 GB and even Categorical/Enum columns ~1.3 GB (the seven Float64
+  columns alone are 560 MB), so holding everything cannot meet the 1 GB RSS target; the lazy
+  store stays near 150 MB plus its cache (see BENCHMARKS.md, Performance). Whole-store work
+  should use `scan()` (a LazyFrame, streaming) rather than `all_values()`, which in lazy mode
+  reads the whole file on every call.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +33,11 @@ from explorer import paths
 
 TABLES = ("indicators", "areas", "area_links", "sources", "rejects", "revisions", "breaks",
           "boundaries")
+# Above this many values the store is opened lazily (see the module docstring). An eager String
+# frame costs ~370 bytes of RSS per row, so this keeps an eager store under ~400 MB.
+EAGER_MAX_ROWS = int(os.environ.get("EXPLORER_EAGER_MAX_ROWS", 1_000_000))
+# Rows of indicator slices a lazy store keeps in memory (~150 MB of String columns).
+SLICE_CACHE_ROWS = int(os.environ.get("EXPLORER_SLICE_CACHE_ROWS", 400_000))
 
 
 class StoreMissing(FileNotFoundError):
@@ -36,23 +55,46 @@ def _as_list(value) -> list | None:
 @dataclass
 class Store:
     path: Path
-    _values: pl.DataFrame
+    _values: pl.DataFrame | None  # None when lazy: rows are read from _file on demand
     _tables: dict[str, pl.DataFrame]
     manifest: dict
     _offsets: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _file: Path | None = None
+    _schema: dict[str, pl.DataType] = field(default_factory=dict)
+    _height: int = 0
+    _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def open(cls, path: Path | str | None = None) -> Store:
+    def open(cls, path: Path | str | None = None, lazy: bool | None = None) -> Store:
+        """Open a built store; `lazy=None` chooses by size (EAGER_MAX_ROWS)."""
         root = Path(path) if path else paths.STORE_DIR
-        if not (root / paths.VALUES).exists():
+        file = root / paths.VALUES
+        if not file.exists():
             raise StoreMissing(f"no store at {root}: run `python -m explorer build` first")
-        values = pl.read_parquet(root / paths.VALUES)
+        height = pl.scan_parquet(file).select(pl.len()).collect().item()  # from the footer
         tables = {name: pl.read_parquet(root / f"{name}.parquet") for name in TABLES
                   if (root / f"{name}.parquet").exists()}
         manifest = json.loads((root / paths.MANIFEST).read_text()) if (root / paths.MANIFEST).exists() else {}
-        store = cls(root.resolve(), values, tables, manifest)
+        if lazy if lazy is not None else height > EAGER_MAX_ROWS:
+            store = cls(root.resolve(), None, tables, manifest, _file=file.resolve(),
+                        _schema=dict(pl.read_parquet_schema(file)), _height=height)
+            store._offsets = _file_offsets(file, height)
+            return store
+        values = pl.read_parquet(file)
+        store = cls(root.resolve(), values, tables, manifest, _schema=dict(values.schema),
+                    _height=values.height)
         store._offsets = _offsets(values)
         return store
+
+    @property
+    def lazy(self) -> bool:
+        return self._values is None
+
+    @property
+    def height(self) -> int:
+        """Number of values in the store (without reading them)."""
+        return self._height
 
     # --- tables -------------------------------------------------------------------------------
     def table(self, name: str) -> pl.DataFrame:
@@ -84,11 +126,41 @@ class Store:
 
     # --- values -------------------------------------------------------------------------------
     def all_values(self) -> pl.DataFrame:
-        return self._values
+        """Every value. Lazy stores read the whole file on each call: prefer `scan()`."""
+        return self._values if self._values is not None else pl.read_parquet(self._file)
+
+    def scan(self) -> pl.LazyFrame:
+        """Every value as a LazyFrame, for whole-store aggregates (streams from the file when lazy)."""
+        return self._values.lazy() if self._values is not None else pl.scan_parquet(self._file)
+
+    def distinct(self, column: str) -> list:
+        """Sorted distinct non-null values of one values column (e.g. every producer), computed once
+        per store: a lazy store streams the one column instead of reading every value."""
+        key = f"distinct:{column}"
+        if key not in self._tables:
+            column_values = pl.col(column).drop_nulls().unique().sort()
+            self._tables[key] = self.scan().select(column_values).collect(engine="streaming")
+        return self._tables[key][column].to_list()
 
     def indicator_slice(self, indicator_id: str) -> pl.DataFrame:
         start, end = self._offsets.get(indicator_id, (0, 0))
-        return self._values.slice(start, end - start)
+        if self._values is not None:
+            return self._values.slice(start, end - start)
+        if end == start:
+            return pl.DataFrame(schema=self._schema)
+        with self._lock:
+            hit = self._cache.get(indicator_id)
+            if hit is not None:
+                self._cache.move_to_end(indicator_id)
+                return hit
+        # Read outside the lock: two sessions asking at once may both read; both get equal rows.
+        rows = pl.scan_parquet(self._file).slice(start, end - start).collect()
+        with self._lock:
+            self._cache[indicator_id] = rows
+            cached = sum(f.height for f in self._cache.values())
+            while cached > SLICE_CACHE_ROWS and len(self._cache) > 1:
+                cached -= self._cache.popitem(last=False)[1].height
+        return rows
 
     def values(self, indicator: str | Iterable[str] | None = None, area_type: str | Iterable[str] | None = None,
                areas: Iterable[str] | None = None, periods: Iterable[str] | None = None,
@@ -107,10 +179,6 @@ class Store:
         if boundaries and boundaries != "current":
             area_type = boundaries
         ids = _as_list(indicator)
-        if ids is None:
-            frame = self._values
-        else:
-            frame = pl.concat([self.indicator_slice(i) for i in ids]) if ids else self._values.clear()
         filters = []
         for column, wanted in (("area_type", area_type), ("area_code", areas), ("period", periods),
                                ("producer", producer), ("sex", sex), ("age", age),
@@ -124,7 +192,14 @@ class Store:
             filters.append(pl.col("period_end") <= period_to)
         if not include_reestimated:
             filters.append(~pl.col("status").is_in(["re-estimated"]))
-        frame = frame.filter(*filters) if filters else frame
+        if ids is not None:
+            frame = (pl.concat([self.indicator_slice(i) for i in ids]) if ids
+                     else pl.DataFrame(schema=self._schema))
+            frame = frame.filter(*filters) if filters else frame
+        elif self._values is not None:
+            frame = self._values.filter(*filters) if filters else self._values
+        else:  # lazy, no indicator: one streaming pass over the file with the filters pushed down
+            frame = self.scan().filter(*filters).collect(engine="streaming") if filters else self.all_values()
         return self._on_current_boundaries(frame) if boundaries else frame
 
     def latest_codes(self) -> pl.DataFrame:
@@ -160,3 +235,16 @@ def _offsets(values: pl.DataFrame) -> dict[str, tuple[int, int]]:
     if total != values.height:
         raise ValueError("values.parquet is not sorted by indicator_id: rebuild the store")
     return offsets
+
+
+def _file_offsets(file: Path, height: int) -> dict[str, tuple[int, int]]:
+    """The same index as `_offsets`, from one streaming pass over the indicator_id column."""
+    if height == 0:
+        return {}
+    runs = (pl.scan_parquet(file).select("indicator_id").with_row_index("_i")
+            .group_by("indicator_id")
+            .agg(pl.col("_i").min().alias("start"), pl.col("_i").max().alias("last"), pl.len().alias("n"))
+            .collect(engine="streaming"))
+    if runs["n"].sum() != height or (runs["last"] - runs["start"] + 1 != runs["n"]).any():
+        raise ValueError("values.parquet is not sorted by indicator_id: rebuild the store")
+    return {r["indicator_id"]: (r["start"], r["last"] + 1) for r in runs.iter_rows(named=True)}

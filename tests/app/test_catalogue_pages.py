@@ -47,7 +47,7 @@ def _built(store):   # the real store is built before any page runs
 
 # --- catalogue ------------------------------------------------------------------------------------
 def test_catalogue_deep_link_restores_search_and_filters():
-    at = run("catalogue", q="sugar", t="long-term-conditions")
+    at = run("indicators", q="sugar", t="long-term-conditions")
     assert at.text_input[0].value == "sugar"
     assert at.multiselect[0].value == ["long-term-conditions"]
     assert "**1 of 90 indicators** matching" in texts(at)
@@ -56,7 +56,7 @@ def test_catalogue_deep_link_restores_search_and_filters():
 
 
 def test_catalogue_search_box_and_filters_change_results_and_url():
-    at = run("catalogue")
+    at = run("indicators")
     assert "**90 indicators** in the catalogue" in texts(at)
     at.text_input[0].input("COPD").run()
     assert url(at) == {"q": "COPD"}
@@ -73,14 +73,14 @@ def test_catalogue_search_box_and_filters_change_results_and_url():
 
 
 def test_catalogue_bad_parameters_give_notices():
-    at = run("catalogue", t="nonsense~lifestyle", pr="Nobody", at="moon", q='say "hi"?', **{"from": "1800"})
+    at = run("indicators", t="nonsense~lifestyle", pr="Nobody", at="moon", q='say "hi"?', **{"from": "1800"})
     shown = " ".join(notices(at))
     assert "nonsense" in shown and "Nobody" in shown and "moon" in shown and "1800" in shown
     assert url(at) == {"q": "say hi", "t": "lifestyle"}
 
 
 def test_catalogue_swapped_years_are_put_right():
-    at = run("catalogue", **{"from": "2020", "to": "2015"})
+    at = run("indicators", **{"from": "2020", "to": "2015"})
     assert any("swapped" in n for n in notices(at))
     assert at.select_slider[0].value == (2015, 2020)
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 def dismiss_page_not_found(page) -> None:
     """Streamlit bug #9992: the first visit to a page whose url_path differs from its file name
-    (/indicators is pages/catalogue.py) shows a spurious "Page not found" modal over the right page."""
+    (/indicators is pages/indicators.py) shows a spurious "Page not found" modal over the right page."""
     notice = page.get_by_text("Page not found")
     with contextlib.suppress(PlaywrightTimeout):
         notice.first.wait_for(timeout=3_000)

@@ -6,32 +6,20 @@ import streamlit as st
 from explorer import ui
 from explorer import ui_catalogue as uc
 from explorer.queries import catalogue as q
-from explorer.state import Param, UrlState
-
-QUERY = Param("q", "search words", "Words in the indicator's title, definition or synonyms.", default="")
-TOPICS = Param("t", "topics", "Only indicators in these topics.", many=True, max_items=20)
-PRODUCERS = Param("pr", "producers", "Only indicators these organisations publish.", many=True)
-AREA_TYPES = Param("at", "area types", "Only indicators published for these kinds of area.", many=True,
-                   max_items=12)
-YEAR_FROM = Param("from", "first year", "Only indicators with data in or after this year.")
-YEAR_TO = Param("to", "last year", "Only indicators with data in or before this year.")
+from explorer.queries import page_state
+from explorer.queries.page_state import CAT_AREA_TYPES as AREA_TYPES
+from explorer.queries.page_state import CAT_PRODUCERS as PRODUCERS
+from explorer.queries.page_state import CAT_QUERY as QUERY
+from explorer.queries.page_state import CAT_TOPICS as TOPICS
+from explorer.queries.page_state import CAT_YEAR_FROM as YEAR_FROM
+from explorer.queries.page_state import CAT_YEAR_TO as YEAR_TO
 
 store = ui.store_or_stop()
 options = q.filter_options(store)
-raw = st.query_params.to_dict()
-if "q" in raw:
-    raw["q"] = q.clean_query(raw["q"])
-state = UrlState(raw)
-query = state.pick(QUERY)
-topics = state.pick(TOPICS, choices=list(options["topics"]))
-producers = state.pick(PRODUCERS, choices=options["producers"])
-area_types = state.pick(AREA_TYPES, choices=list(options["area_types"]))
+link = page_state.catalogue_state(st.query_params.to_dict(), options)
+state, query, topics, producers = link.state, link.query, link.topics, link.producers
+area_types, year_from, year_to = link.area_types, link.year_from, link.year_to
 years = options["years"]
-year_from = state.pick(YEAR_FROM, choices=years)
-year_to = state.pick(YEAR_TO, choices=years)
-if year_from and year_to and year_from > year_to:
-    state.notices.append("The first year in the link was after the last year; the two were swapped.")
-    year_from, year_to = year_to, year_from
 
 st.title("Indicators")
 st.write("Search every indicator, whichever organisation publishes it. Plain words work: "

@@ -1,0 +1,276 @@
+"""Benchmarking an area against its peers, funnel plots and side-by-side comparison of areas.
+No Streamlit here; works on frames from `explorer.queries.profile`.
+
+Peer average, with its own interval (the RightCare "Similar 10" critique: comparing an area with
+a peer average as if the average were exact makes about 1 in 8 comparisons "significant" by
+chance instead of 1 in 20):
+
+* proportions and crude rates where every peer has a count and denominator: the pooled value
+  sum(count) / sum(denominator) x multiplier, with a Wilson (proportion) or Byar (rate) interval;
+* otherwise the mean of the peers' values with a Student's t interval (needs 2 or more peers).
+
+The area is then compared with the peer average by a two-sample z test that counts both
+uncertainties: z = (area - peer average) / sqrt(SE_area^2 + SE_peers^2), with each SE taken from
+its 95% interval as (upper - lower) / 3.92 (Fingertips' rule for trend weights). |z| > 1.96 is
+"better"/"worse" (or "higher"/"lower" with no judgement), |z| > 3.09 "best"/"worst" (99.8%). An
+area with no interval is "not compared".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from explorer import stats
+from explorer.queries import profile as prof
+from explorer.queries import profile_areas
+from explorer.queries.profile_cache import per_store
+from explorer.store import Store
+
+ROW = ["indicator_id", "area_type", "sex", "age", "category", "period"]
+FUNNEL_TYPES = {"proportion": "proportion", "crude rate": "rate"}
+MAX_COMPARE = 10
+
+
+@per_store(maxsize=256)
+def benchmarked(store: Store, code: str, area_type: str, peer_codes: tuple[str, ...]) -> pl.DataFrame:
+    """The area's full profile with the peer columns and funnel flags (cached per area and peers)."""
+    frame = prof.full_profile(store, code, area_type)
+    return add_funnel_flags(add_peer_columns(store, frame, list(peer_codes)))
+
+
+def _peer_values(store: Store, frame: pl.DataFrame, codes: list[str]) -> pl.DataFrame:
+    t = prof.tables(store)
+    kinds = frame["area_type"].unique().to_list()
+    parts = [t.by_area[c].filter(pl.col("area_type").is_in(kinds)) for c in codes if c in t.by_area]
+    if not parts:
+        return pl.DataFrame(schema={**{c: pl.String for c in ROW}, "area_code": pl.String,
+                                    "value": pl.Float64, "count": pl.Float64, "denominator": pl.Float64})
+    rows = pl.concat(parts, how="vertical_relaxed").filter(pl.col("value").is_not_null())
+    return rows.join(frame.select(ROW), on=ROW, how="semi", nulls_equal=True).select(
+        *ROW, "area_code", "value", "count", "denominator")
+
+
+def add_peer_columns(store: Store, frame: pl.DataFrame, codes: list[str]) -> pl.DataFrame:
+    """Add peer_n (peers with a value), peer_average, peer_lower/upper (95%), peer_average_method,
+    peer_comparison, peer_rank and peer_rank_of (1 = best, or highest with no judgement, among
+    the area and its peers with a value)."""
+    if frame.is_empty():
+        return frame
+    peers = _peer_values(store, frame, codes).join(
+        frame.select(*ROW, "value_type", "multiplier"), on=ROW, nulls_equal=True)
+    summary = peers.group_by(ROW).agg(
+        pl.len().alias("peer_n"), pl.col("value").mean().alias("_mean"), pl.col("value").std().alias("_sd"),
+        pl.col("count").sum().alias("_count"), pl.col("denominator").sum().alias("_den"),
+        (pl.col("count").is_not_null() & pl.col("denominator").is_not_null()).all().alias("_counts"),
+        pl.col("value_type").first(), pl.col("multiplier").first().fill_null(100.0),
+        pl.col("value").alias("_values"))
+    out = frame.join(summary.drop("value_type", "multiplier"), on=ROW, how="left", nulls_equal=True)
+    pooled = (out["value_type"].is_in(list(FUNNEL_TYPES)) & out["_counts"].fill_null(False)
+              & (out["_den"].fill_null(0) > 0))
+    mult = out["multiplier"].fill_null(100.0).to_numpy()
+    count, den = out["_count"].to_numpy(), out["_den"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = count / den * mult
+    lo_p, up_p = (np.asarray(a) * mult for a in stats.wilson(count, den))
+    lo_r, up_r = (np.asarray(a) * mult for a in stats.crude_rate_ci(count, den, 1.0))
+    lo_m, up_m = stats.mean_ci(out["_mean"].to_numpy(), out["_sd"].to_numpy(), out["peer_n"].to_numpy())
+    is_prop = (out["value_type"] == "proportion").to_numpy()
+    p = pooled.to_numpy()
+    average = np.where(p, ratio, out["_mean"].to_numpy())
+    lower = np.where(p, np.where(is_prop, lo_p, lo_r), lo_m)
+    upper = np.where(p, np.where(is_prop, up_p, up_r), up_m)
+    out = out.with_columns(
+        pl.Series("peer_average", average).fill_nan(None),
+        pl.Series("peer_lower", lower).fill_nan(None), pl.Series("peer_upper", upper).fill_nan(None),
+        pl.when(pl.col("peer_n").is_null()).then(None).when(pooled)
+        .then(pl.lit("pooled: sum of counts over sum of denominators"))
+        .otherwise(pl.lit("mean of the peers' values")).alias("peer_average_method"))
+    out = out.with_columns(peer_comparison(out))
+    return _with_rank(out).drop("_mean", "_sd", "_count", "_den", "_counts", "_values")
+
+
+def peer_comparison(frame: pl.DataFrame) -> pl.Series:
+    """Two-sample z comparison of the area with the peer average (see the module docstring)."""
+    v, lo, up = (frame[c].cast(pl.Float64).to_numpy() for c in ("value", "lower_ci95", "upper_ci95"))
+    b, blo, bup = (frame[c].cast(pl.Float64).to_numpy() for c in ("peer_average", "peer_lower", "peer_upper"))
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(((up - lo) / 3.92) ** 2 + ((bup - blo) / 3.92) ** 2)
+        z = (v - b) / se
+    labels = []
+    for zi, pol in zip(z, frame["polarity"].to_list(), strict=True):
+        polarity = stats.normalise_polarity(pol)
+        if not np.isfinite(zi) or polarity is None:
+            labels.append("not compared")
+            continue
+        if abs(zi) <= stats.Z95:
+            labels.append("similar")
+            continue
+        strong = abs(zi) > stats.Z998
+        if polarity == stats.POLARITY_NONE:
+            labels.append("higher" if zi > 0 else "lower")
+            continue
+        good = (zi > 0) == (polarity == stats.POLARITY_HIGH)
+        labels.append(("best" if strong else "better") if good else ("worst" if strong else "worse"))
+    return pl.Series("peer_comparison", labels, dtype=pl.String)
+
+
+def _with_rank(frame: pl.DataFrame) -> pl.DataFrame:
+    ranks, of = [], []
+    for value, values, pol in zip(frame["value"].to_list(), frame["_values"].to_list(), frame["polarity"].to_list(),
+                                  strict=True):
+        pool = [x for x in (values or []) if x is not None]
+        if value is None or not pool:
+            ranks.append(None)
+            of.append(None)
+            continue
+        everyone = [*pool, value]
+        low_first = stats.normalise_polarity(pol) == stats.POLARITY_LOW
+        ranks.append(1 + sum(1 for x in everyone if (x < value if low_first else x > value)))
+        of.append(len(everyone))
+    return frame.with_columns(pl.Series("peer_rank", ranks, dtype=pl.Int32),
+                              pl.Series("peer_rank_of", of, dtype=pl.Int32))
+
+
+# --- funnel plots -----------------------------------------------------------------------------
+def funnel_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """Profile rows that can go on a funnel plot: proportions and crude rates with a count and a
+    denominator."""
+    if frame.is_empty():
+        return frame
+    return frame.filter(pl.col("value_type").is_in(list(FUNNEL_TYPES)), pl.col("count").is_not_null(),
+                        pl.col("denominator").is_not_null(), pl.col("denominator") > 0)
+
+
+def add_funnel_flags(frame: pl.DataFrame) -> pl.DataFrame:
+    """funnel_flag for each row against England (stats.funnel_flag; null where not applicable)."""
+    if frame.is_empty():
+        return frame
+    flags = []
+    for r in frame.iter_rows(named=True):
+        statistic = FUNNEL_TYPES.get(r["value_type"])
+        base, mult = r["england_value"], r["multiplier"] or 100.0
+        ok = statistic and r["count"] is not None and r["denominator"] and base is not None
+        flags.append(stats.funnel_flag(r["count"], r["denominator"], statistic, baseline=base / mult)
+                     if ok else None)
+    return frame.with_columns(pl.Series("funnel_flag", flags, dtype=pl.String))
+
+
+def funnel_summary(frame: pl.DataFrame) -> dict:
+    """How many rows lie outside the funnel limits around England, against chance alone."""
+    if frame.is_empty() or "funnel_flag" not in frame.columns:
+        return {"placed": 0, "outside_95": 0, "outside_998": 0, "expected_95": 0.0, "expected_998": 0.0}
+    flags = frame["funnel_flag"].drop_nulls()
+    placed = flags.len()
+    outside_998 = int(flags.str.ends_with("(0.001)").sum())
+    outside_95 = outside_998 + int(flags.str.ends_with("(0.025)").sum())
+    return {"placed": placed, "outside_95": outside_95, "outside_998": outside_998,
+            "expected_95": round(0.05 * placed, 1), "expected_998": round(0.002 * placed, 2)}
+
+
+def funnel_data(store: Store, row: dict) -> dict:
+    """Everything a funnel plot of one profile row needs: every area of the row's kind in the
+    row's period with a count and denominator (area_code, area_name, value, count, denominator),
+    the control limits around England (or, with no England figure, around all areas pooled), and
+    the benchmark value (on the indicator's scale)."""
+    statistic = FUNNEL_TYPES.get(row.get("value_type") or "")
+    if statistic is None:
+        return {}
+    key = {c: row[c] for c in ROW}
+    kind = row["area_type"]
+    areas = profile_areas.area_table(store).filter(pl.col("area_type") == kind).select("area_code", "area_name")
+    frame = store.indicator_slice(row["indicator_id"])  # zero-copy: the store is sorted by indicator
+    points = frame.filter(*[(pl.col(c) == v) if v is not None else pl.col(c).is_null() for c, v in key.items()],
+                          pl.col("count").is_not_null(), pl.col("denominator") > 0, pl.col("value").is_not_null())
+    if points.height < 3:
+        return {}
+    if (points["status"] != "re-estimated").any():
+        points = points.filter((pl.col("status") != "re-estimated") | (pl.col("area_code") == row["area_code"]))
+    points = points.join(areas, on="area_code", how="left").with_columns(
+        pl.col("area_name").fill_null(pl.col("area_code")))
+    mult = row.get("multiplier") or 100.0
+    bench = row.get("england_value")
+    baseline = bench / mult if bench is not None else None
+    limits = stats.funnel_limits(points["count"], points["denominator"], statistic, mult, baseline=baseline)
+    if bench is None:
+        bench = float(limits["baseline"][0])
+    return {"points": points.select("area_code", "area_name", "value", "count", "denominator", "status"),
+            "limits": limits, "benchmark": bench, "statistic": statistic,
+            "benchmark_label": "England" if row.get("england_value") is not None else "All areas pooled"}
+
+
+# --- several areas side by side ----------------------------------------------------------------
+def compare_table(store: Store, codes: list[str], area_type: str, topic: str = prof.ALL_TOPICS,
+                  base: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per indicator of the first area's profile (`base`, or computed), one column per
+    area: its value in the same period and its comparison with England ("8.9 (higher)").
+    Columns are headed by area name."""
+    codes = codes[:MAX_COMPARE]
+    if not codes:
+        return pl.DataFrame()
+    base = base if base is not None else prof.profile(store, codes[0], area_type, topic)
+    if base.is_empty():
+        return pl.DataFrame()
+    keys = base.select(*ROW, "polarity", "england_value")
+    label = pl.when(pl.col("breakdown") != "").then(pl.col("short_title") + " (" + pl.col("breakdown") + ")") \
+        .otherwise(pl.col("short_title"))
+    out = base.select(label.alias("Indicator"), pl.col("period").alias("Period"), pl.col("unit").alias("Unit"),
+                      pl.col("england_value").round(2).alias("England"))
+    t = prof.tables(store)
+    for code in codes:
+        rows = t.by_area.get(code)
+        name = _unique_name(profile_areas.area_name(store, code), out.columns)
+        if rows is None:
+            out = out.with_columns(pl.lit(None, pl.String).alias(name))
+            continue
+        joined = keys.join(rows.select(*ROW, "value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998"),
+                           on=ROW, how="left", nulls_equal=True)
+        words = stats.compare(joined["value"], joined["lower_ci95"], joined["upper_ci95"], joined["england_value"],
+                              joined["polarity"], joined["lower_ci998"], joined["upper_ci998"])
+        text = [None if v is None else f"{_short(v)} ({w})" for v, w in zip(joined["value"], words, strict=True)]
+        out = out.with_columns(pl.Series(name, text, dtype=pl.String))
+    return out
+
+
+def _short(value: float) -> str:
+    size = abs(value)
+    return f"{value:,.0f}" if size >= 1000 else f"{value:.1f}" if size >= 1 else f"{value:.2f}"
+
+
+def _unique_name(name: str, taken: list[str]) -> str:
+    out, n = name, 2
+    while out in taken:
+        out, n = f"{name} ({n})", n + 1
+    return out
+
+
+def compare_series(store: Store, codes: list[str], row: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(every chosen area's series, England's series) of one profile row's indicator and breakdown,
+    every period: the input to charts.trend_figure."""
+    t = prof.tables(store)
+
+    def same(c: str) -> pl.Expr:
+        return (pl.col(c) == row[c]) if row[c] is not None else pl.col(c).is_null()
+
+    key = [same(c) for c in ("indicator_id", "area_type", "sex", "age", "category")]
+    parts = [t.by_area[c].filter(*key).with_columns(pl.lit(profile_areas.area_name(store, c)).alias("area_name"))
+             for c in codes[:MAX_COMPARE] if c in t.by_area]
+    series = pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame()
+    if series.is_empty():
+        return series, pl.DataFrame()
+    periods = series.select("period", "period_start").unique("period")
+    england = t.england.filter(*[same(c) for c in ("indicator_id", "sex", "age", "category")]).join(
+        periods, on="period").select(
+        "period", "period_start", pl.col("england_value").alias("value"), pl.col("england_lower").alias("lower_ci95"),
+        pl.col("england_upper").alias("upper_ci95"), pl.lit("England").alias("area_name")).sort("period_start")
+    return series, england
+
+
+def series_table(series: pl.DataFrame, england: pl.DataFrame) -> pl.DataFrame:
+    """The text alternative of the over-time chart: one row per area, one column per period."""
+    frame = pl.concat([series.select("area_name", "period", "period_start", "value"),
+                       england.select("area_name", "period", "period_start", "value")], how="vertical_relaxed")
+    order = frame.select("period", "period_start").unique("period").sort("period_start")["period"].to_list()
+    wide = frame.with_columns(pl.col("value").round(2)).pivot(
+        "period", index="area_name", values="value", aggregate_function="first")
+    return wide.select(pl.col("area_name").alias("Area"), *[c for c in order if c in wide.columns])

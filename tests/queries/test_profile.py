@@ -1,0 +1,267 @@
+"""Area profile queries on the real store: area search and successors, headline series, the profile
+rows (published values, England, parent, spread of all areas, trend), summed England figures,
+peers and funnel columns, exports, and the spine chart's data."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import polars as pl
+import pytest
+
+from explorer import charts, stats
+from explorer.queries import profile, profile_areas, profile_export, profile_options, profile_peers
+
+BRADFORD_SUB_ICB = "E38000232"  # NHS Bradford District and Craven CCG (36J), now a sub-ICB location
+WEST_YORKSHIRE_ICB = "E54000054"
+ISLINGTON_CCG = "E38000088"  # 08H, merged into North Central London CCG (E38000240) in April 2020
+NORTH_CENTRAL_LONDON_CCG = "E38000240"
+BRADFORD_LA = "E08000032"
+
+
+def _row(frame: pl.DataFrame, row_id: str) -> dict:
+    hit = frame.filter(pl.col("row_id") == row_id)
+    assert hit.height == 1, f"{row_id}: {hit.height} rows"
+    return hit.row(0, named=True)
+
+
+# --- areas ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "code", "kind"), [
+    ("08H", ISLINGTON_CCG, "ccg"), ("08h", ISLINGTON_CCG, "ccg"), ("E38000232", BRADFORD_SUB_ICB, "sub_icb"),
+    ("36J", BRADFORD_SUB_ICB, "sub_icb"), ("Bradford", BRADFORD_LA, "utla"),
+])
+def test_search_finds_areas_by_name_gss_or_ods_code(store, text, code, kind):
+    hits = profile_areas.search_areas(store, text)
+    assert (hits["area_code"][0], hits["area_type"][0]) == (code, kind)
+
+
+def test_search_by_name_lists_the_ccgs_that_carried_it_and_nothing_for_nonsense(store):
+    names = profile_areas.search_areas(store, "bradford")["area_name"].to_list()
+    assert "NHS Bradford City CCG" in names and "NHS Bradford District and Craven CCG" in names
+    # a sub-ICB location is found by its old CCG's name too
+    assert BRADFORD_SUB_ICB in profile_areas.search_areas(store, "district and craven")["area_code"].to_list()
+    assert profile_areas.search_areas(store, "zzqx").is_empty()
+    assert profile_areas.search_areas(store, "").is_empty()
+
+
+def test_an_old_code_leads_to_its_successor_with_the_story(store):
+    res = profile_areas.resolve(store, "08H", None)
+    assert (res.code, res.area_type, res.asked_for) == (NORTH_CENTRAL_LONDON_CCG, "ccg", ISLINGTON_CCG)
+    assert "merged" in res.history and "North Central London" in res.history and "1 April 2020" in res.history
+    kept = profile_areas.resolve(store, "08H", None, keep_old=True)
+    assert (kept.code, kept.asked_for) == (ISLINGTON_CCG, None) and kept.history
+
+
+def test_unknown_area_and_wrong_kind_fall_back_with_notices(store):
+    assert profile_areas.resolve(store, "nowhere-at-all", None).code is None
+    res = profile_areas.resolve(store, BRADFORD_LA, "icb")
+    assert res.code == BRADFORD_LA and res.area_type in ("utla", "ltla") and res.notices
+
+
+def test_related_kinds_and_parents(store):
+    assert profile_areas.related_types(store, BRADFORD_SUB_ICB, "sub_icb") == ["sub_icb", "ccg"]
+    assert profile_areas.parent_of(store, BRADFORD_SUB_ICB, "sub_icb") == (WEST_YORKSHIRE_ICB, "icb")
+    assert profile_areas.parent_of(store, BRADFORD_LA, "utla") == ("E12000003", "region")
+    assert profile_areas.area_name(store, BRADFORD_SUB_ICB).startswith("Bradford District and Craven")
+
+
+# --- the profile ------------------------------------------------------------------------------
+def test_profile_row_has_the_published_value_england_parent_and_spread(store):
+    frame = profile.profile(store, BRADFORD_SUB_ICB, "sub_icb")
+    row = _row(frame, "diabetes-recorded-prevalence")
+    # QOF 2019-20, CCG 36J: register 44,137 of 495,381 patients aged 17+ (published 8.91%)
+    assert (row["period"], row["age"], row["area_type"]) == ("2019/20", "17+", "ccg")
+    assert row["count"] == 44137 and row["denominator"] == 495381
+    assert row["value"] == pytest.approx(8.9097, abs=1e-4)
+    assert row["england_value"] == pytest.approx(7.0826, abs=1e-4)
+    assert row["parent_code"] == WEST_YORKSHIRE_ICB and row["parent_value"] == pytest.approx(7.6409, abs=1e-4)
+    assert row["comparison_england"] == "higher"  # prevalence: no judgement, so higher not worse
+    # the spread is over the 135 CCGs QOF 2019-20 was published for (re-estimates left out)
+    published = store.values(indicator="diabetes-recorded-prevalence", area_type="ccg", periods=["2019/20"],
+                             age="17+", include_reestimated=False)["value"].to_numpy()
+    assert row["n_areas"] == published.size == 135
+    assert row["q25"] == pytest.approx(np.percentile(published, 25))
+    assert row["q75"] == pytest.approx(np.percentile(published, 75))
+    assert (row["minimum"], row["maximum"]) == (published.min(), published.max())
+
+
+def test_profile_draws_on_every_kind_the_code_is_and_keeps_one_row_per_indicator(store):
+    frame = profile.profile(store, BRADFORD_SUB_ICB, "sub_icb")
+    kinds = dict(frame.group_by("area_type").len().iter_rows())
+    assert kinds["ccg"] >= 20 and kinds["sub_icb"] >= 10  # QOF as a CCG, talking therapies as a sub-ICB
+    assert frame["row_id"].n_unique() == frame.height
+
+
+def test_headline_breakdown_choice(store):
+    frame = profile.profile(store, BRADFORD_SUB_ICB, "sub_icb")
+    assert _row(frame, "chronic-kidney-disease-recorded-prevalence")["age"] == "18+"
+    assert _row(frame, "cvd-primary-prevention-recorded-prevalence")["age"] == "30-74"
+    assert _row(frame, "anticoagulant-items")["category"] == "All five oral anticoagulants"
+    la = profile.profile(store, BRADFORD_LA, "utla")
+    hle = la.filter(pl.col("indicator_id") == "healthy-life-expectancy")
+    assert sorted(hle["sex"].to_list()) == ["Female", "Male"]  # published by sex only: one row each
+    assert set(hle["row_id"]) == {"healthy-life-expectancy:female", "healthy-life-expectancy:male"}
+
+
+def test_topic_filter(store):
+    frame = profile.profile(store, BRADFORD_SUB_ICB, "sub_icb", "mental-health")
+    assert frame.height > 0 and set(frame["topic"]) == {"mental-health"}
+    assert "mental-health" in profile.topics_for(store, BRADFORD_SUB_ICB, "sub_icb")
+
+
+def test_recent_trend_matches_the_stats_method_on_the_stored_series(store):
+    frame = profile.profile(store, BRADFORD_SUB_ICB, "sub_icb")
+    row = _row(frame, "atrial-fibrillation-recorded-prevalence")
+    series = (store.values(indicator="atrial-fibrillation-recorded-prevalence", area_type="ccg",
+                           areas=[BRADFORD_SUB_ICB], age="All ages")
+              .filter(pl.col("value").is_not_null()).sort("period_start").tail(5))
+    expected = stats.recent_trend(series["value"], series["lower_ci95"], series["upper_ci95"], "no judgement")
+    assert row["trend"] == expected.label == "Increasing"
+
+
+def test_consecutive_periods_allow_rolling_multi_year_and_catch_gaps():
+    import datetime as dt
+
+    d = dt.date
+    months = profile.consecutive_index([d(2025, 1, 1), d(2025, 4, 1)], [d(2025, 1, 31), d(2025, 4, 30)],
+                                       ["month", "month"])
+    assert months == [0.0, 2.0]
+    rolling = profile.consecutive_index([d(2015, 1, 1), d(2016, 1, 1)], [d(2017, 12, 31), d(2018, 12, 31)],
+                                        ["multi_year"] * 2)
+    assert rolling == [0.0, 1.0]
+
+
+def test_england_summed_from_all_sub_icbs_where_none_is_published(store):
+    frame = profile.profile(store, BRADFORD_SUB_ICB, "sub_icb")
+    row = _row(frame, "doac-share-of-anticoagulant-items")
+    rows = store.values(indicator="doac-share-of-anticoagulant-items", area_type="sub_icb", periods=[row["period"]])
+    assert rows.height == 106
+    assert row["england_value"] == pytest.approx(rows["count"].sum() / rows["denominator"].sum() * 100)
+    assert row["england_source"] == "summed by us from all 106 sub-ICB locations"
+    assert row["comparison_england"] in ("similar", "higher", "lower")
+
+
+def test_needs_attention_needs_both_worse_and_getting_worse(store):
+    fake = pl.DataFrame({"comparison_england": ["worse", "worst", "worse", "better"],
+                         "trend": ["Increasing and getting worse", "Decreasing and getting worse",
+                                   "No significant change", "Increasing and getting worse"]})
+    assert profile.needs_attention(fake).height == 2
+    assert profile.worse_without_trend(fake).height == 1
+    # real data: Campylobacter in a UTLA worse than England has no trend (only 3 years held)
+    la = profile.profile(store, "E08000019", "utla")  # Sheffield
+    worse = profile.worse_without_trend(la)
+    assert profile.needs_attention(la).is_empty()
+    assert set(worse["indicator_id"]) <= {"campylobacter-rate"}
+
+
+def test_chance_summary_counts_significant_differences():
+    frame = pl.DataFrame({"comparison_england": ["better", "similar", "worst", "not compared", "higher"]})
+    assert profile.chance_summary(frame) == {"compared": 4, "significant": 3, "expected": 0.2,
+                                             "significant_998": 1, "expected_998": 0.01}
+
+
+# --- spine chart data -------------------------------------------------------------------------
+def test_spine_data_centres_the_benchmark_and_orients_by_polarity(store):
+    frame = profile.with_benchmark(profile.profile(store, BRADFORD_LA, "utla"), "england")
+    spine = profile.spine_data(frame)
+    assert spine.height > 0 and spine["england_value"].null_count() == 0  # rows with no benchmark left out
+    assert spine.height < frame.height
+    pos = charts.spine_positions(spine)
+    assert pos["england_pos"].drop_nulls().unique().to_list() == [0.5]
+    merged = spine.join(pos.select("indicator_id", "area_pos", "flipped"), on="indicator_id")
+    for r in merged.iter_rows(named=True):
+        if r["area_pos"] is None or r["area_value"] == r["england_value"]:
+            continue
+        higher = r["area_value"] > r["england_value"]
+        right = r["area_pos"] > 0.5
+        assert right == (higher != r["flipped"]), r["indicator_id"]
+    # low is good (smoking) is flipped; no judgement and high is good are not
+    flips = dict(zip(pos["indicator_id"], pos["flipped"], strict=True))
+    assert flips.get("smoking-prevalence-adults") is True
+
+
+def test_benchmark_choice_sets_the_comparison_column(store):
+    frame = profile.profile(store, BRADFORD_SUB_ICB, "sub_icb")
+    parent = profile.with_benchmark(frame, "parent")
+    assert parent["benchmark_value"].to_list() == parent["parent_value"].to_list()
+    assert parent["comparison"].to_list() == parent["comparison_parent"].to_list()
+
+
+# --- peers and funnels ------------------------------------------------------------------------
+def test_peer_columns_pool_counts_and_rank(store):
+    peers = ["E38000135", "E38000016", "E38000097"]  # Oldham, Bolton, Leicester City
+    frame = profile_peers.add_peer_columns(store, profile.profile(store, BRADFORD_SUB_ICB, "sub_icb"), peers)
+    row = _row(frame, "diabetes-recorded-prevalence")
+    rows = store.values(indicator="diabetes-recorded-prevalence", area_type="ccg", areas=peers,
+                        periods=["2019/20"], age="17+")
+    assert row["peer_n"] == 3 and row["peer_average_method"].startswith("pooled")
+    assert row["peer_average"] == pytest.approx(rows["count"].sum() / rows["denominator"].sum() * 100)
+    assert row["peer_lower"] < row["peer_average"] < row["peer_upper"]
+    everyone = [*rows["value"].to_list(), row["value"]]
+    assert row["peer_rank"] == 1 + sum(v > row["value"] for v in everyone) and row["peer_rank_of"] == 4
+
+
+def test_peer_comparison_counts_both_intervals():
+    frame = pl.DataFrame({"value": [10.0, 10.0, 10.0, None], "lower_ci95": [9.0, 9.9, 9.9, None],
+                          "upper_ci95": [11.0, 10.1, 10.1, None], "peer_average": [11.5, 11.0, 8.0, 1.0],
+                          "peer_lower": [11.0, 10.9, 7.9, 0.5], "peer_upper": [12.0, 11.1, 8.1, 1.5],
+                          "polarity": ["high is good", "low is good", "no judgement", "high is good"]})
+    # 1: diff 1.5, SE sqrt(0.51^2+0.255^2)=0.57 -> z 2.6: worse; 2: z ~ -7: lower value, low is good -> best
+    assert profile_peers.peer_comparison(frame).to_list() == ["worse", "best", "higher", "not compared"]
+
+
+def test_funnel_data_and_flags(store):
+    frame = profile_peers.add_funnel_flags(profile.profile(store, BRADFORD_SUB_ICB, "sub_icb"))
+    row = _row(frame, "diabetes-recorded-prevalence")
+    assert row["funnel_flag"] == stats.funnel_flag(44137, 495381, "proportion",
+                                                   baseline=row["england_value"] / 100) == "High (0.001)"
+    data = profile_peers.funnel_data(store, row)
+    assert data["points"].height == 135 and data["benchmark"] == row["england_value"]
+    assert {"lower_95", "upper_998"} <= set(data["limits"].columns)
+    summary = profile_peers.funnel_summary(frame)
+    assert summary["placed"] == profile_peers.funnel_rows(frame)["england_value"].is_not_null().sum()
+    assert summary["expected_95"] == round(0.05 * summary["placed"], 1)
+
+
+def test_compare_table_and_series(store):
+    codes = [BRADFORD_SUB_ICB, "E38000135"]
+    table = profile_peers.compare_table(store, codes, "sub_icb", "long-term-conditions")
+    assert table.columns[:4] == ["Indicator", "Period", "Unit", "England"]
+    diabetes = table.filter(pl.col("Indicator") == "Diabetes (GP recorded) (aged 17+)").row(0, named=True)
+    assert diabetes[profile_areas.area_name(store, BRADFORD_SUB_ICB)] == "8.9 (higher)"
+    frame = profile.profile(store, BRADFORD_SUB_ICB, "sub_icb")
+    series, england = profile_peers.compare_series(store, codes, _row(frame, "diabetes-recorded-prevalence"))
+    assert series["area_code"].n_unique() == 2 and england["value"].null_count() == 0
+    assert profile_peers.series_table(series, england).height == 3
+
+
+# --- URL state --------------------------------------------------------------------------------
+def test_resolve_defaults_and_canonical_query(store):
+    sel = profile_options.resolve(store, {"a": "36J"})
+    assert (sel.code, sel.area_type) == (BRADFORD_SUB_ICB, "sub_icb")
+    assert sel.query == {"a": BRADFORD_SUB_ICB, "at": "sub_icb"}
+    assert len(sel.peers) == 10 and not sel.custom_peers and sel.compare[0] == BRADFORD_SUB_ICB
+    old = profile_options.resolve(store, {"a": "08H"})
+    assert old.query["from"] == ISLINGTON_CCG and old.replaced["area_code"] == ISLINGTON_CCG
+    bad = profile_options.resolve(store, {"a": BRADFORD_SUB_ICB, "at": "sub_icb", "b": "mars", "v": "x",
+                                          "p": "E38000135~NOPE", "fi": "nope"})
+    assert bad.benchmark == "england" and bad.view == "profile" and bad.peers == ["E38000135"]
+    assert len(bad.notices) == 4
+
+
+# --- exports ----------------------------------------------------------------------------------
+def test_exports_neutralise_formulas_and_keep_numbers(store):
+    frame = pl.DataFrame({"Indicator": ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "plain"],
+                          "Value": [1.5, 2.0, -3.0, None, 5.0, 6.0]})
+    csv = profile_export.to_csv(frame).decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv and "\n'+1," in csv and "\n'-2,-3.0" in csv and "'@SUM" in csv
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(profile_export.to_xlsx(frame, [("Area", "=cmd")])))
+    sheet = book["Profile"]
+    assert sheet["A2"].value == "=HYPERLINK(\"x\")" and sheet["A2"].data_type == "s"
+    assert sheet["A2"].quotePrefix and sheet["B4"].value == -3.0
+    assert book["About"]["B1"].data_type == "s"
+    table = profile_export.table(profile.profile(store, BRADFORD_SUB_ICB, "sub_icb"))
+    assert {"Lower 99.8% CI", "Compared with England", "Recent trend"} <= set(table.columns)
