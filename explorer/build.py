@@ -141,19 +141,40 @@ def _summary_line(reports: pl.DataFrame, source_id: str, fresh: bool) -> str:
     return f"{flag} {source_id:<28} read {read:>7,}  loaded {loaded:>7,}  rejected {rejected:>6,}"
 
 
-def assemble(values: pl.DataFrame, reports: pl.DataFrame, metas: list[dict]):
-    """Store-wide harmonisation; returns the frames to write."""
+def geography_cached(cache_root: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """areas and area_links depend only on the lookups and the geography code, not on any
+    source's values: build them once and reuse them until those change (keeps a one-source
+    rebuild fast)."""
     from explorer.geography import areas as geo_areas
-    from explorer.geography import breaks as geo_breaks
     from explorer.geography import links as geo_links
+
+    pkg = Path(__file__).resolve().parent
+    inputs = _files_under(pkg, ["geography", "schema.py"]) + _files_under(
+        paths.RAW_DIR, [n for n in GEOGRAPHY_RAW if not n.startswith("boundaries")])
+    key = _digest([p.read_bytes() for p in inputs])
+    cache = cache_root / "geography"
+    stamp = cache / "fingerprint.txt"
+    if stamp.exists() and stamp.read_text() == key:
+        return pl.read_parquet(cache / "areas.parquet"), pl.read_parquet(cache / "area_links.parquet")
+    areas = geo_areas.build_areas()
+    links = geo_links.build_links(areas)
+    cache.mkdir(parents=True, exist_ok=True)
+    areas.write_parquet(cache / "areas.parquet")
+    links.write_parquet(cache / "area_links.parquet")
+    stamp.write_text(key)
+    return areas, links
+
+
+def assemble(values: pl.DataFrame, reports: pl.DataFrame, metas: list[dict], cache_root: Path = CACHE_ROOT):
+    """Store-wide harmonisation; returns the frames to write."""
+    from explorer.geography import breaks as geo_breaks
     from explorer.geography import reaggregate as geo_reagg
 
     defs = catalogue.definitions(metas)
     values, revisions = harmonise.resolve_releases(values, reports)
     values = harmonise.fill_unitary_tiers(values)
     values = harmonise.add_intervals(values, defs)
-    areas = geo_areas.build_areas()
-    links = geo_links.build_links(areas)
+    areas, links = geography_cached(cache_root)
     extra = geo_reagg.reaggregate(values, defs, links, areas)
     values = pl.concat([values, schema.conform(extra)]) if extra.height else values
     values = harmonise.apply_disclosure(values, defs)
@@ -261,7 +282,7 @@ def _build(force, only, raw_dir, store_link, builds_dir, cache_root, say, steps)
         say("  " + _summary_line(rep, source_id, fresh))
     reports_frame = pl.concat(reports)
     say("assembling the store (releases, intervals, geography)")
-    frames = assemble(pl.concat(values), reports_frame, [m.META for m in steps.values()])
+    frames = assemble(pl.concat(values), reports_frame, [m.META for m in steps.values()], cache_root)
     boundary_cache = boundaries_cached(cache_root, raw_dir, say)
     target = write_store(frames, reports_frame, pl.concat(rejects), builds_dir, store_link,
                          boundary_cache, key)

@@ -58,9 +58,9 @@ def release_name(release: str | None) -> str:
 def release_files(store: Store) -> pl.DataFrame:
     """One row per source file (release): source, file, release date, latest period it carries."""
     # Grouping by period_end first (a date) is several times faster than by the period label.
-    per_end = (store.all_values().group_by("source_id", "release", "period_end")
+    per_end = (store.scan().group_by("source_id", "release", "period_end")
                .agg(pl.col("period").first(), pl.len().alias("values"))
-               .filter(~pl.col("release").str.starts_with("re-estimated")))
+               .filter(~pl.col("release").str.starts_with("re-estimated")).collect(engine="streaming"))
     spans = per_end.sort("period_end").group_by("source_id", "release").agg(
         pl.col("period").last().alias("latest_period"), pl.col("period_end").last().alias("latest_end"),
         pl.col("values").sum())

@@ -353,7 +353,7 @@ def fingertips_links(indicator_id: str, catalogue_id: str | None) -> list[dict]:
 @per_store
 def producers_overview(store: Store) -> pl.DataFrame:
     """One row per producer: indicators, topics, area types, periods, datasets, values."""
-    values = store.all_values().filter(pl.col("status") != "re-estimated")
+    values = store.scan().filter(pl.col("status") != "re-estimated")
     ind = store.indicators().select("indicator_id", "topic")
     titles = topic_titles()
     per = (values.group_by("producer").agg(
@@ -363,7 +363,7 @@ def producers_overview(store: Store) -> pl.DataFrame:
         pl.col("period_start").min().alias("From"),
         pl.col("period_end").max().alias("To"),
         pl.col("source_id").n_unique().alias("Datasets"),
-        pl.len().alias("Values")).sort("producer"))
+        pl.len().alias("Values")).sort("producer").collect(engine="streaming"))
     topics = {r["indicator_id"]: titles.get(r["topic"], r["topic"]) for r in ind.iter_rows(named=True)}
     return per.with_columns(
         pl.col("_ids").map_elements(lambda ids: ", ".join(sorted({topics.get(i, "") for i in ids})),
@@ -376,12 +376,12 @@ def producers_overview(store: Store) -> pl.DataFrame:
 @per_store
 def producer_indicators(store: Store, producer: str) -> pl.DataFrame:
     """What one producer contributes, indicator by indicator, and who else publishes it."""
-    values = store.all_values().filter(pl.col("producer") == producer, pl.col("status") != "re-estimated")
+    values = store.scan().filter(pl.col("producer") == producer, pl.col("status") != "re-estimated")
     per = values.group_by("indicator_id").agg(
         pl.col("period").sort_by("period_start").first().alias("First period"),
         pl.col("period").sort_by("period_end").last().alias("Latest period"),
         pl.col("area_type").unique().alias("_ats"),
-        pl.len().alias("Values"))
+        pl.len().alias("Values")).collect(engine="streaming")
     ind = store.indicators().select("indicator_id", "title", "topic", "producers")
     return (per.join(ind, on="indicator_id", how="left")
             .with_columns(

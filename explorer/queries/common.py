@@ -10,12 +10,12 @@ from explorer.store import Store
 
 
 def store_summary(store: Store) -> dict:
-    values = store.all_values()
+    # distinct() and height stream or reuse cached answers; no full read of the values.
     return {
         "indicators": store.indicators().height,
-        "producers": values["producer"].n_unique(),
-        "values": values.height,
-        "area_types": values["area_type"].n_unique(),
+        "producers": len(store.distinct("producer")),
+        "values": store.height,
+        "area_types": len(store.distinct("area_type")),
     }
 
 

@@ -198,7 +198,7 @@ def _select(store: Store, f: Filter) -> pl.DataFrame:
 def rows(store: Store, f: Filter) -> pl.DataFrame:
     """The store rows the filter selects (store columns), disclosure-controlled, in store order."""
     if not f.indicators:
-        return store.all_values().clear()
+        return store.values(indicator=[])
     return _memo(store, ("rows", f.rows_key()), lambda: _select(store, f))
 
 

@@ -51,7 +51,7 @@ def from_query(store: Store, raw: dict, formats: Iterable[str], topics: Iterable
     catalogue = store.indicators()
     query = state.pick(P_QUERY) or ""
     topic = state.pick(P_TOPIC, choices=list(topics))
-    all_producers = sorted(store.all_values()["producer"].unique().drop_nulls().to_list()) \
+    all_producers = store.distinct("producer") \
         if not catalogue.is_empty() else []
     indicators = state.pick(P_INDICATORS, choices=catalogue["indicator_id"].to_list())
     options = choices(store, indicators)
