@@ -6,7 +6,7 @@ shared links use (e.g. /explore?i=diabetes-recorded-prevalence&at=icb).
 
 import streamlit as st
 
-st.set_page_config(page_title="Health statistics for England", page_icon=":material/monitoring:",
+st.set_page_config(page_title="Health statistics for England", page_icon="static/favicon.png",
                    layout="wide")
 
 PAGES = {

@@ -13,12 +13,10 @@ from explorer import paths
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from explorer.build import build
-    from explorer.sources.base import SourceError
-
     from pathlib import Path
 
-    from explorer.build import BUILDS_DIR, CACHE_ROOT
+    from explorer.build import BUILDS_DIR, CACHE_ROOT, build
+    from explorer.sources.base import SourceError
 
     try:
         build(force=args.force, only=args.source or None,
@@ -58,7 +56,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
     store = Store.open(args.store)
     sources = store.table("sources")
-    print(f"store: {store.path}\nvalues: {store.all_values().height:,}\n"
+    print(f"store: {store.path}\nvalues: {store.height:,}\n"
           f"indicators: {store.indicators().height}\nareas: {store.areas().height:,}")
     totals = (sources.group_by("source_id", "producer")
               .agg(pl.col("rows_read", "rows_loaded", "rows_rejected").sum()).sort("source_id"))

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 LIST_SEPARATOR = "~"
 MAX_VALUE_LENGTH = 200  # longer values are not ids of anything we hold
-SAFE = re.compile(r"^[\w\-./+ ,:()'&%]*$", re.UNICODE)
+SAFE = re.compile(r"^[\w\-./+ ,:()'&%~]*$", re.UNICODE)  # ~ joins list items
 
 
 @dataclass(frozen=True)

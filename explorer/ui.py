@@ -7,6 +7,7 @@ statistics modules never do.
 from __future__ import annotations
 
 import html
+import re
 
 import streamlit as st
 
@@ -23,7 +24,23 @@ def get_store() -> Store:
     return Store.open()
 
 
+def _use_app_navigation() -> None:
+    """Run pages through app.py's st.navigation, even for the first deep link a new server gets.
+
+    Streamlit starts each server in its legacy "pages/ directory" mode until app.py has called
+    st.navigation once, so a first visit to e.g. /explore?i=… would run the page file alone:
+    no page config, a sidebar listing file names. Leaving that mode and rerunning sends the same
+    URL through app.py instead. (Under AppTest a page runs alone on purpose; the flag is off there.)
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def store_or_stop() -> Store:
+    _use_app_navigation()
     try:
         return get_store()
     except StoreMissing:
@@ -33,14 +50,29 @@ def store_or_stop() -> Store:
 
 
 def notice(messages: list[str]) -> None:
-    """Visible, non-fatal notices (e.g. a link parameter that was not understood)."""
+    """Visible, non-fatal notices (e.g. a link parameter that was not understood). They echo
+    what the link held, so they are shown as inert text (`plain`)."""
     for message in messages:
-        st.info(message, icon=":material/info:")
+        st.info(plain(message), icon=":material/info:")
 
 
 def text(value: object) -> str:
     """Escape text from data before it goes into markdown or HTML."""
     return html.escape("" if value is None else str(value))
+
+
+MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]{}()#+!|~$"})
+# GitHub-flavoured markdown turns 'https://…', 'www.…' and e-mail addresses into links *after*
+# escapes are resolved, so escaping cannot stop it; a word joiner (U+2060, invisible) can.
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)")
+
+
+def plain(value: object) -> str:
+    """Text anyone can put in a link (search words, parameters echoed in notices) made inert in
+    st.markdown, st.info and st.caption: no HTML, no markdown formatting or links, no $ maths
+    and no automatic links, so a crafted URL cannot make this site show someone else's link."""
+    escaped = html.escape(("" if value is None else str(value)).translate(MARKDOWN_SPECIAL), quote=False)
+    return _AUTOLINK.sub("\u2060", escaped)
 
 
 def footer() -> None:

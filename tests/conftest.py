@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Figures are built without plotly's (slow) property validation in the app; validate them in tests.
+os.environ.setdefault("EXPLORER_VALIDATE_FIGURES", "1")
 
 from explorer import paths
 

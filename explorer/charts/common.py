@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import os
 import textwrap
 from typing import Any
 
@@ -17,6 +18,8 @@ import plotly.graph_objects as go
 from explorer.stats import normalise_polarity
 
 from . import palette
+
+VALIDATE_FIGURES = os.environ.get("EXPLORER_VALIDATE_FIGURES") == "1"
 
 # Value types that cannot be negative: their value axes start at zero so a small change does not
 # look like a large one.
@@ -147,7 +150,9 @@ class Draft:
             layout["shapes"] = self.shapes
         if self.annotations:
             layout["annotations"] = self.annotations
-        return go.Figure(data=self.data, layout=layout)
+        # Plotly's property validation costs ~20 ms a figure; the tests switch it back on
+        # (EXPLORER_VALIDATE_FIGURES=1 in tests/conftest.py) so a bad property still fails there.
+        return go.Figure(data=self.data, layout=layout, _validate=VALIDATE_FIGURES)
 
 
 def apply_layout(

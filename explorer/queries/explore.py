@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from explorer import maps, schema, stats
+from explorer import schema, stats
+from explorer.queries.explore_map import best_layer, boundary_layers, geojson
 from explorer.queries.explore_options import (
     ENGLAND,
     PARENT_WORDS,
@@ -147,42 +148,6 @@ def _compared(rows: pl.DataFrame, polarity: str | None) -> pl.DataFrame:
     return rows.with_columns(comparison.alias("comparison"), quintile.alias("quintile"))
 
 
-# --- map layer ----------------------------------------------------------------------------------
-def boundary_layers(store: Store, area_type: str) -> dict[str, set[str]]:
-    """vintage → the area codes of its boundary file, for this area type."""
-    def compute() -> dict[str, set[str]]:
-        index = store.table("boundaries")
-        if index.is_empty():
-            return {}
-        out = {}
-        for vintage in index.filter(pl.col("area_type") == area_type)["vintage"].to_list():
-            out[vintage] = set(_geojson(store, area_type, vintage)["_codes"])
-        return out
-    return memo(store, ("layers", area_type), compute)
-
-
-def _geojson(store: Store, area_type: str, vintage: str) -> dict:
-    def compute() -> dict:
-        data = maps.compact_geojson(maps.load_geojson(store.boundary_file(area_type, vintage)))
-        return {**data, "_codes": [f["properties"]["area_code"] for f in data["features"]]}
-    return memo(store, ("geojson", area_type, vintage), compute)
-
-
-def best_layer(store: Store, area_type: str, codes: list[str]) -> tuple[str | None, int]:
-    """The boundary vintage matching most of `codes` (ties: the newest) and how many it matches."""
-    wanted = set(codes)
-    scores = [(len(wanted & layer), vintage) for vintage, layer in boundary_layers(store, area_type).items()]
-    if not scores or not wanted:
-        return None, 0
-    matched, vintage = max(scores)
-    return (vintage, matched) if matched else (None, 0)
-
-
-def geojson(store: Store, area_type: str, vintage: str) -> dict:
-    data = _geojson(store, area_type, vintage)
-    return {"type": data["type"], "features": data["features"]}
-
-
 # --- trend --------------------------------------------------------------------------------------
 def _reestimated_only_periods(store: Store, sel: Selection) -> set[str]:
     cov = coverage(store, sel.indicator_id).filter(
@@ -280,6 +245,9 @@ def _period_view(store: Store, sel: Selection) -> ExploreData:
         notes.append(f"The England value ({england['status']}) is {england['producer']}'s, summed from "
                      "its areas, because the producer of these figures publishes none for this period.")
     frame = _compared(_with_benchmark(store, sel, rows, england), sel.indicator.get("polarity"))
+    if sel.benchmark == "parent" and frame.height and frame["benchmark_value"].is_null().all():
+        notes.append(f"No values for the parent areas ({label.removeprefix('its ')}s) in {sel.period}, so "
+                     "areas cannot be compared with them; choose England to compare.")
     vintage, matched = best_layer(store, sel.area_type, frame["area_code"].to_list())
     layer = boundary_layers(store, sel.area_type).get(vintage, set()) if vintage else set()
     frame = frame.with_columns(pl.col("area_code").is_in(list(layer)).alias("on_map"))
@@ -290,10 +258,12 @@ def _period_view(store: Store, sel: Selection) -> ExploreData:
 
 
 def _coverage_notes(sel: Selection, frame: pl.DataFrame, vintage: str | None, matched: int) -> list[str]:
-    kind = schema.AREA_TYPES.get(sel.area_type, sel.area_type)
+    from explorer.queries.summary import PLURAL
+
+    kind = PLURAL.get(sel.area_type, schema.AREA_TYPES.get(sel.area_type, sel.area_type))
     notes = []
     if sel.reestimated_only:
-        notes.append(f"These {kind} values are re-estimates: {sel.producer} did not publish this period "
+        notes.append(f"These values for {kind} are re-estimates: {sel.producer} did not publish this period "
                      "for these areas, so we moved its figures onto these boundaries (status "
                      "“re-estimated”; see About for the method).")
     elif sel.current:
@@ -312,6 +282,27 @@ def _coverage_notes(sel: Selection, frame: pl.DataFrame, vintage: str | None, ma
     return notes
 
 
+def with_gaps(series: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """`series` plus an empty row for each of `periods` it lacks, so a chart shows a gap there
+    instead of a line joining the periods either side."""
+    if series.is_empty():
+        return series
+    missing = periods.unique("period").join(series.select("period"), on="period", how="anti")
+    if missing.is_empty():
+        return series
+    same = [c for c in ("area_code", "area_name", "area_type", "producer") if c in series.columns]
+    filler = missing.with_columns(pl.lit(series[c][0]).alias(c) for c in same)
+    return pl.concat([series, filler], how="diagonal_relaxed").sort("period_start")
+
+
+def slice_periods(store: Store, sel: Selection) -> pl.DataFrame:
+    """Every period the chosen area type, producer, sex, age and breakdown has."""
+    return coverage(store, sel.indicator_id).filter(
+        pl.col("area_type") == sel.area_type, pl.col("producer") == sel.producer, pl.col("sex") == sel.sex,
+        pl.col("age") == sel.age, _category_filter(sel.category)).select(
+        "period", "period_start", "period_end", "period_type").unique("period")
+
+
 def _trend_view(store: Store, sel: Selection):
     rows, hidden = trend_rows(store, sel)
     breaks = series_breaks(store, sel)
@@ -321,6 +312,8 @@ def _trend_view(store: Store, sel: Selection):
         parents = {mapping.get(c) for c in sel.areas}
         if len(parents) == 1 and None not in parents:
             bench = parent_rows(store, sel, None).filter(pl.col("area_code") == parents.pop()).sort("period_start")
+    if rows.height:
+        bench = with_gaps(bench, rows.select("period", "period_start", "period_end", "period_type"))
     notes = []
     if hidden:
         notes.append(f"{hidden} earlier value{'s' if hidden != 1 else ''} for the chosen area"
@@ -328,3 +321,45 @@ def _trend_view(store: Store, sel: Selection):
                      "switch on “Show on current boundaries” to include them.")
     return rows, bench, [{"period": b["period"], "reason": b["reason"]} for b in breaks], \
         recent_trends(rows, sel, breaks), notes
+
+
+# --- the table (the text alternative for every chart) --------------------------------------------
+def _value_text(value: float | None, status: str | None) -> str:
+    if status == "suppressed":
+        return "*"
+    if value is None:
+        return "no value"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def _status_text(status: str | None, note: str | None) -> str:
+    words = {"revised": "revised (changed in a later release)", "re-estimated": "re-estimated on these boundaries",
+             "aggregated": "aggregated (summed by us)", "suppressed": "* suppressed", "missing": "not published"}
+    text = words.get(status or "", status or "")
+    return f"{text}: {note}" if note and status in ("suppressed", "missing", "provisional") else text
+
+
+def table_frame(sel: Selection, data: ExploreData) -> pl.DataFrame:
+    """Rank, area, value ("*" when suppressed), 95% interval, count, denominator, comparison,
+    quintile, status with its reason, whether the area is chosen and on the map."""
+    from explorer.charts.palette import comparison_legend
+
+    frame = data.frame.sort("value", descending=True, nulls_last=True)
+    chosen = set(sel.areas)
+    comparison = [comparison_legend(c, data.benchmark_label) for c in frame["comparison"].to_list()]
+    return pl.DataFrame({
+        "Rank": pl.Series([i + 1 if v is not None else None for i, v in enumerate(frame["value"])],
+                          dtype=pl.Int32),
+        "Area": frame["area_name"],
+        "Code": frame["area_code"],
+        "Value": [_value_text(v, s) for v, s in zip(frame["value"], frame["status"], strict=True)],
+        "Lower 95% CI": frame["lower_ci95"].round(2),
+        "Upper 95% CI": frame["upper_ci95"].round(2),
+        "Count": frame["count"],
+        "Denominator": frame["denominator"],
+        f"Compared with {data.benchmark_label}": comparison,
+        "Quintile": frame["quintile"],
+        "Status": [_status_text(s, n) for s, n in zip(frame["status"], frame["note"], strict=True)],
+        "Chosen": [c in chosen for c in frame["area_code"]],
+        "On map": frame["on_map"],
+    })

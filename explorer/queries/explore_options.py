@@ -10,6 +10,7 @@ millisecond of Polars work. No Streamlit here.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from explorer import catalogue, schema
-from explorer.state import Param, UrlState
+from explorer.state import LIST_SEPARATOR, Param, UrlState
 from explorer.store import Store
 
 DEFAULT_INDICATOR = "diabetes-recorded-prevalence"
@@ -99,8 +100,14 @@ def indicator_table(store: Store) -> pl.DataFrame:
         "indicator_id", "title", "short_title", "topic", "producers", "n_published").sort("title"))
 
 
+@functools.lru_cache(maxsize=1)
+def _topics() -> tuple[tuple[str, str], ...]:
+    return tuple((t["id"], t["title"]) for t in catalogue.topics())
+
+
 def topic_titles() -> dict[str, str]:
-    return {t["id"]: t["title"] for t in catalogue.topics()}
+    """Topic id → title, from explorer/topics.yaml (read once per process)."""
+    return dict(_topics())
 
 
 @dataclass
@@ -233,6 +240,7 @@ def resolve(store: Store, query: Mapping[str, object]) -> Selection:
     codes = shown_codes(store, indicator_id, area_type, producer, period, sex, age, category,
                         current or reest_only)
     areas = state.pick(P["a"], codes)
+    state.notices += _left_out_areas(store, query, codes)
 
     has_intervals = int(shown["intervals"].sum()) > 0
     colour = state.pick(P["c"], list(COLOUR_MODES),
@@ -263,6 +271,23 @@ def resolve(store: Store, query: Mapping[str, object]) -> Selection:
         period_type=cov_p["period_type"][0], reestimated_offered=offered,
         reestimated_only=reest_only, has_intervals=has_intervals, funnel_ok=funnel_ok,
         parent_type=parent[0] if parent else None)
+
+
+def _left_out_areas(store: Store, query: Mapping[str, object], codes: list[str]) -> list[str]:
+    """Why linked areas are missing, when the store knows (e.g. a CCG that merged)."""
+    from explorer.geography.history import what_happened
+
+    raw = query.get("a")
+    raw = raw[-1] if isinstance(raw, list | tuple) and raw else raw
+    wanted = [c for c in str(raw or "").split(LIST_SEPARATOR) if c][: P["a"].max_items]
+    areas, links = store.areas(), store.table("area_links")
+    known = set(areas["area_code"]) if not areas.is_empty() else set()
+    out = []
+    for code in (c for c in wanted if c not in set(codes) and c in known):
+        story = what_happened(code, areas, links) if not links.is_empty() else ""
+        if story:
+            out.append(story)
+    return out
 
 
 def _query(state: UrlState) -> dict[str, str]:

@@ -76,7 +76,8 @@ def area_sentence(indicator: dict, period: str, row: dict, benchmark_label: str)
     bench = row.get("benchmark_value")
     bench_name = row.get("benchmark_name") or benchmark_label
     if not is_number(bench):
-        return text + f"; there is no {benchmark_label} value to compare it with."
+        missing = "England" if benchmark_label == "England" else benchmark_label.replace("its ", "its own ", 1)
+        return text + f"; there is no value for {missing} to compare it with."
     if benchmark_label != "England":
         bench_name = f"{benchmark_label}, {bench_name}"
     phrase = comparison_phrase(row.get("comparison"), indicator.get("polarity"), bench_name,
@@ -103,10 +104,11 @@ def overview_sentences(indicator: dict, period: str, area_type: str, frame: pl.D
     counts = Counter(direction(c, indicator.get("polarity")) or ("similar" if c == "similar" else None)
                      for c in valued["comparison"].to_list())
     tested = counts["higher"] + counts["lower"] + counts["similar"]
-    against = "England" if benchmark_label == "England" else benchmark_label
+    against = benchmark_label.replace("its ", "their ", 1)  # "its ICB" -> "their ICB" for many areas
     if tested:
-        parts = [f"{counts['higher']} significantly higher than {against}",
-                 f"{counts['similar']} not significantly different", f"{counts['lower']} significantly lower"]
+        parts = [f"{counts['higher']} {_were(counts['higher'])} significantly higher than {against}",
+                 f"{counts['similar']} {_were(counts['similar'])} not significantly different",
+                 f"{counts['lower']} {_were(counts['lower'])} significantly lower"]
         polarity = indicator.get("polarity")
         if polarity in ("high is good", "low is good"):
             better = "higher" if polarity == "high is good" else "lower"
@@ -125,10 +127,14 @@ def overview_sentences(indicator: dict, period: str, area_type: str, frame: pl.D
     return out
 
 
+def _were(n: int) -> str:
+    return "was" if n == 1 else "were"
+
+
 def trend_sentence(name: str, result) -> str | None:
     """"Recent trend in X: Increasing and getting worse (last 5 years)." or why it cannot be said."""
     if result is None:
         return None
     if result.reason:
-        return f"Recent trend in {name}: cannot be calculated ({result.reason})."
+        return f"The recent trend in {name} cannot be calculated: {result.reason}."
     return f"Recent trend in {name}: {result.label.lower()} over the last {result.points_used} years."

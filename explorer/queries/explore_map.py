@@ -1,0 +1,94 @@
+"""Explore page map layers: which boundary file matches a period's area codes, and how the
+browser gets its polygons (embedded in the figure, or fetched from a same-origin static copy).
+No Streamlit here."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import polars as pl
+
+from explorer import maps, paths
+from explorer.queries.explore_options import memo
+from explorer.store import Store
+
+
+def boundary_layers(store: Store, area_type: str) -> dict[str, set[str]]:
+    """vintage → the area codes of its boundary file, for this area type."""
+    def compute() -> dict[str, set[str]]:
+        index = store.table("boundaries")
+        if index.is_empty():
+            return {}
+        out = {}
+        for vintage in index.filter(pl.col("area_type") == area_type)["vintage"].to_list():
+            out[vintage] = set(_geojson(store, area_type, vintage)["_codes"])
+        return out
+    return memo(store, ("layers", area_type), compute)
+
+
+def _geojson(store: Store, area_type: str, vintage: str) -> dict:
+    def compute() -> dict:
+        data = maps.compact_geojson(maps.load_geojson(store.boundary_file(area_type, vintage)))
+        return {**data, "_codes": [f["properties"]["area_code"] for f in data["features"]]}
+    return memo(store, ("geojson", area_type, vintage), compute)
+
+
+def best_layer(store: Store, area_type: str, codes: list[str]) -> tuple[str | None, int]:
+    """The boundary vintage matching most of `codes` (ties: the newest) and how many it matches."""
+    wanted = set(codes)
+    scores = [(len(wanted & layer), vintage) for vintage, layer in boundary_layers(store, area_type).items()]
+    if not scores or not wanted:
+        return None, 0
+    matched, vintage = max(scores)
+    return (vintage, matched) if matched else (None, 0)
+
+
+def geojson(store: Store, area_type: str, vintage: str) -> dict:
+    data = _geojson(store, area_type, vintage)
+    return {"type": data["type"], "features": data["features"]}
+
+
+# Boundary files the browser fetches itself (Streamlit's static serving: ./static -> /app/static/),
+# so the map's polygons are not re-serialised into every rerun's message.
+STATIC_BOUNDARIES = paths.ROOT / "static" / "boundaries"
+STATIC_URL = "app/static/boundaries"  # relative: resolves under the app's base URL
+
+
+def boundary_url(store: Store, area_type: str, vintage: str) -> str | None:
+    """A same-origin URL for the layer's GeoJSON, copying the file for this build once; older
+    builds' copies are removed. None when the file cannot be written (the map then embeds it)."""
+    def compute() -> str | None:
+        source = store.boundary_file(area_type, vintage)
+        if source is None or not source.exists():
+            return None
+        build = store.path.name
+        target = STATIC_BOUNDARIES / build / source.name
+        try:
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                partial = target.with_suffix(f".{os.getpid()}.part")
+                shutil.copyfile(source, partial)
+                partial.replace(target)
+                for old in STATIC_BOUNDARIES.iterdir():
+                    if old.is_dir() and old.name != build:
+                        shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            return None
+        return f"{STATIC_URL}/{build}/{source.name}"
+    return memo(store, ("boundary-url", area_type, vintage), compute)
+
+
+def outline_geojson(store: Store, area_type: str, vintage: str) -> dict:
+    """The layer's features with each polygon replaced by its bounding box: enough for the map
+    builder to know the codes, names and extent when the browser fetches the real polygons from
+    `boundary_url`, and ~100 times cheaper for plotly to validate and copy."""
+    def compute() -> dict:
+        features = []
+        for feature in geojson(store, area_type, vintage)["features"]:
+            west, south, east, north = maps.geojson_bounds({"features": [feature]})
+            box = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+            features.append({"type": "Feature", "properties": feature["properties"],
+                             "geometry": {"type": "Polygon", "coordinates": [box]}})
+        return {"type": "FeatureCollection", "features": features}
+    return memo(store, ("outline", area_type, vintage), compute)

@@ -1,0 +1,120 @@
+"""Explore page under AppTest: every selector changes the charts and the URL, deep links restore
+the view, and bad links give a notice, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "explore.py")
+BRADFORD = "E38000232"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _built(store):  # the store fixture builds the store if needed
+    return store
+
+
+def run(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def params(at: AppTest) -> dict:
+    return {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown) + " " + " ".join(c.value for c in at.caption)
+
+
+def test_default_view_draws_map_trend_and_ranked_chart():
+    at = run()
+    assert params(at)["i"] == "diabetes-recorded-prevalence" and params(at)["at"] == "ccg"
+    charts = specs(at)
+    assert len(charts) == 3
+    assert charts[0]["layout"]["map"]["style"] == "white-bg"  # the map renders offline
+    assert "Of the 135 CCGs with a value" in text(at)
+    assert at.dataframe[0].value.shape[0] == 135
+    assert not at.info  # no notices
+
+
+@pytest.mark.parametrize(("query", "key", "choice", "param", "expected"), [
+    ({}, "t", "mental-health", "t", "mental-health"),
+    ({}, "i", "asthma-recorded-prevalence", "i", "asthma-recorded-prevalence"),
+    ({}, "at", "icb", "at", "icb"),
+    ({}, "p", "2017/18", "p", "2017/18"),
+    ({"i": "smoking-prevalence-adults"}, "pr", "OHID (Fingertips)", "pr", "OHID (Fingertips)"),
+    ({"i": "healthy-life-expectancy"}, "sx", "Female", "sx", "Female"),
+    ({"p": "2013/14"}, "ag", "All ages", "ag", "All ages"),
+    ({"i": "ae-within-four-hours", "at": "trust", "p": "Sep 2018"}, "ct", "Type 1", "ct", "Type 1"),
+    ({}, "bm", "parent", "bm", "parent"),
+])
+def test_each_selectbox_changes_the_url_and_the_charts(query, key, choice, param, expected):
+    at = run(query)
+    before = specs(at)
+    at.selectbox(key=f"explore_{key}").select(choice).run()
+    assert not at.exception, at.exception
+    assert params(at)[param] == expected
+    assert specs(at) != before
+
+
+def test_area_picker_highlights_the_area_everywhere():
+    at = run()
+    at.multiselect(key="explore_a").select(BRADFORD).run()
+    assert params(at)["a"] == BRADFORD
+    map_spec, trend_spec, compare_spec = specs(at)
+    assert any(t.get("name", "").startswith("Selected area") for t in map_spec["data"])
+    assert any("NHS Bradford District and Craven CCG" in t.get("name", "") for t in trend_spec["data"])
+    assert any(t.get("name", "").startswith("Selected area") for t in compare_spec["data"])
+    assert "NHS Bradford District and Craven CCG was 8.9%, significantly higher than England (7.1%)" in text(at)
+    table = at.dataframe[0].value
+    assert table.loc[table["Code"] == BRADFORD, "Chosen"].item()
+
+
+def test_colour_view_and_boundary_controls_change_the_url_and_the_charts():
+    at = run()
+    before = specs(at)
+    at.radio(key="explore_c").set_value("quintile").run()
+    assert params(at)["c"] == "quintile"
+    assert any(t["name"].startswith("Q1") for t in specs(at)[0]["data"]) and specs(at)[0] != before[0]
+    at.radio(key="explore_v").set_value("funnel").run()
+    assert params(at)["v"] == "funnel"
+    assert any("control limits" in t.get("name", "") for t in specs(at)[2]["data"])
+    at.toggle(key="explore_cb").set_value(True).run()
+    assert params(at)["cb"] == "1"
+    assert "Of the 106 CCGs with a value" in text(at)
+
+
+def test_deep_link_restores_the_view():
+    at = run({"i": "asthma-recorded-prevalence", "at": "icb", "p": "2016/17", "a": "E54000054",
+              "bm": "parent", "c": "value"})
+    assert at.selectbox(key="explore_i").value == "asthma-recorded-prevalence"
+    assert at.selectbox(key="explore_at").value == "icb"
+    assert at.selectbox(key="explore_p").value == "2016/17"
+    assert at.selectbox(key="explore_bm").value == "parent"
+    assert at.multiselect(key="explore_a").value == ["E54000054"]
+    assert at.radio(key="explore_c").value == "value"
+    assert "In 2016/17, Asthma (GP recorded) in NHS West Yorkshire Integrated Care Board" in text(at)
+    assert "its NHS region" in text(at)
+    assert params(at)["p"] == "2016/17" and params(at)["a"] == "E54000054"
+
+
+def test_bad_parameters_give_a_notice_and_the_default_view():
+    at = run({"i": "not-an-indicator", "at": "<b>", "p": "1066", "a": "ZZZ", "c": "rainbow"})
+    notices = " ".join(i.value for i in at.info)
+    assert "not-an-indicator" in notices and "period" in notices and "colour mode" in notices
+    assert params(at)["i"] == "diabetes-recorded-prevalence"
+    assert "a" not in params(at) and params(at)["c"] == "comparison"
+    assert len(specs(at)) == 3

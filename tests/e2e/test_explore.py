@@ -1,0 +1,65 @@
+"""End to end in Debian's Chromium: open Explore, choose an indicator, see the map and the trend,
+open a deep link; the home page leads into Explore. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, assert_no_exception, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+def wait_for_charts(page, count: int = 3) -> None:
+    """`count` chart elements on the page, and the map (the first) drawn: MapLibre paints the
+    polygons on a canvas after the figure mounts. Charts below the fold may mount lazily."""
+    page.get_by_test_id("stPlotlyChart").nth(count - 1).wait_for(state="attached", timeout=45_000)
+    page.locator(".js-plotly-plot canvas").first.wait_for(timeout=45_000)
+
+
+def test_choose_an_indicator_then_see_map_and_trend(page, app_url):
+    page.goto(app_url + "/explore")
+    wait_for_app(page)
+    assert_no_exception(page)
+    wait_for_charts(page)
+    assert "i=diabetes-recorded-prevalence" in page.url
+    indicator = page.get_by_test_id("stSelectbox").filter(has_text="Indicator")
+    indicator.click()
+    page.keyboard.type("Asthma")
+    page.get_by_role("option", name=re.compile("^Asthma – recorded prevalence")).first.click()
+    page.wait_for_url(re.compile(r"i=asthma-recorded-prevalence"), timeout=30_000)
+    wait_for_app(page)
+    page.get_by_role("heading", name=re.compile("Asthma – recorded prevalence")).first.wait_for(timeout=30_000)
+    wait_for_charts(page)
+    assert page.get_by_text("Trend over time").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "explore-asthma.png"), full_page=True)
+    assert_no_exception(page)
+    assert not page.errors
+
+
+def test_deep_link_restores_areas_benchmark_and_trend(page, app_url):
+    page.goto(app_url + "/explore?i=diabetes-recorded-prevalence&at=icb&a=E54000054&bm=parent&c=quintile")
+    wait_for_app(page)
+    assert_no_exception(page)
+    wait_for_charts(page)
+    page.get_by_text("NHS West Yorkshire Integrated Care Board was 7.6%").first.wait_for(timeout=30_000)
+    assert page.get_by_text("Recent trend in NHS West Yorkshire Integrated Care Board").count() == 1
+    assert "a=E54000054" in page.url and "bm=parent" in page.url and "c=quintile" in page.url
+    page.screenshot(path=str(ARTIFACTS / "explore-deep-link.png"), full_page=True)
+    assert not page.errors
+
+
+def test_bad_link_gives_a_notice_and_home_topics_lead_to_explore(page, app_url):
+    page.goto(app_url + "/explore?i=nonsense&p=1066")
+    wait_for_app(page)
+    page.get_by_text("The indicator in the link ('nonsense')").wait_for(timeout=30_000)
+    assert_no_exception(page)
+    page.goto(app_url + "/")
+    wait_for_app(page)
+    page.get_by_role("link", name="Mental health and dementia").click()
+    page.wait_for_url(re.compile(r"/explore\?.*t=mental-health"), timeout=30_000)
+    wait_for_app(page)
+    wait_for_charts(page, 2)
+    assert_no_exception(page)
