@@ -112,7 +112,9 @@ def apply_disclosure(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFr
     if not flagged:
         return values
     mask = pl.col("indicator_id").is_in(flagged)
-    controlled = stats.suppress_small_counts(values.filter(mask))
+    # An indicator whose value is a count (no separate count column) is controlled on its value.
+    count_valued = catalogue.filter(pl.col("value_type") == "count")["indicator_id"].to_list()
+    controlled = stats.control_flagged(values.filter(mask), flagged, count_valued)
     return pl.concat([values.filter(~mask), controlled.select(values.columns)])
 
 

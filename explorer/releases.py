@@ -16,6 +16,7 @@ import datetime as dt
 
 import polars as pl
 
+from explorer import stats
 from explorer.queries.catalogue import area_names, per_store, source_metas
 from explorer.store import Store
 
@@ -200,7 +201,12 @@ def revisions_detail(store: Store, source_id: str, period: str, indicator_id: st
     rows = rev.filter(pl.col("source_id") == source_id, pl.col("period") == period)
     if indicator_id:
         rows = rows.filter(pl.col("indicator_id") == indicator_id)
-    titles = store.indicators().select("indicator_id", "short_title")
+    catalogue = store.indicators()
+    titles = catalogue.select("indicator_id", "short_title")
+    if "disclosure_control" in catalogue.columns:  # small counts never reach the screen or the CSV
+        rows = stats.control_revisions(
+            rows, catalogue.filter(pl.col("disclosure_control").fill_null(False))["indicator_id"].to_list(),
+            catalogue.filter(pl.col("value_type") == "count")["indicator_id"].to_list())
     return (rows.join(area_names(store), on=["area_type", "area_code"], how="left")
             .join(titles, on="indicator_id", how="left")
             .sort(pl.col("change").abs(), descending=True, nulls_last=True)

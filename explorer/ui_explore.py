@@ -153,7 +153,7 @@ def selectors(sel: Selection) -> None:
 def summary_block(sel: Selection, data: ExploreData) -> None:
     """The plain-English summary: the text alternative for the map, chart and trend."""
     ind = sel.indicator
-    st.subheader(f"{ind.get('title') or sel.indicator_id}, {sel.period}")
+    st.subheader(md(f"{ind.get('title') or sel.indicator_id}, {sel.period}"))
     lines = []
     chosen = set(sel.areas)
     rows = {r["area_code"]: r for r in data.frame.iter_rows(named=True) if r["area_code"] in chosen}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -76,8 +76,16 @@ class Selection:
 
 
 def selection(store: Store) -> Selection:
-    """Every choice from the URL, checked against what exists for the choices before it."""
-    state = UrlState(st.query_params.to_dict())
+    """Every choice from the URL, checked against what exists for the choices before it; the
+    canonical query is written back."""
+    sel = resolve(store, st.query_params.to_dict())
+    st.query_params.from_dict(sel.state.query())
+    return sel
+
+
+def resolve(store: Store, raw: Mapping[str, object]) -> Selection:
+    """The Selection a query mapping asks for (pure: no Streamlit calls, so links can be fuzzed)."""
+    state = UrlState(raw)
     catalogue = trends.trend_indicators(store)
     ids = catalogue["indicator_id"].to_list()
     titles = {i: f"{t} ({'weekly' if p == 'week' else 'monthly'})"
@@ -104,7 +112,6 @@ def selection(store: Store) -> Selection:
     sel.horizon = state.pick(P_HORIZON, HORIZONS[period_type], default=12)
     sel.breaks = trends.series_breaks(store, indicator_id, area, frame, period_type)
     sel.store_stamp = str(store.manifest.get("built_at") or store.path)
-    st.query_params.from_dict(state.query())
     return sel
 
 

@@ -6,19 +6,19 @@ import streamlit as st
 
 from explorer import coherence, coherence_chart, coherence_tables, ui
 from explorer import ui_catalogue as uc
+from explorer.export import flat
 from explorer.queries import catalogue as q
-from explorer.state import Param, UrlState
+from explorer.queries import page_state
+from explorer.queries.page_state import COHERENCE_MEASURE as INDICATOR
+from explorer.queries.page_state import COHERENCE_PERIOD as PERIOD
 
-INDICATOR = Param("i", "measure", "The measure to compare between producers.")
-PERIOD = Param("p", "period", "The period (of the first producer) to compare.")
 REASON_TITLES = {"definition": "Definition", "population base": "Population base", "period": "Period",
                  "rounding": "Rounding", "modelling": "Modelling", "geography": "Areas and boundaries"}
 
 store = ui.store_or_stop()
 overlaps = coherence.overlapping_indicators(store)
 titles = q.indicator_choices(store)
-state = UrlState(st.query_params.to_dict())
-indicator_id = state.pick(INDICATOR, choices=overlaps)
+state, indicator_id = page_state.coherence_state(st.query_params.to_dict(), overlaps)
 
 st.title("Same measure, different producers")
 st.write("Some measures are published by more than one organisation, or by one organisation in two "
@@ -35,16 +35,14 @@ state.set(INDICATOR.key, indicator_id)
 comp = coherence.compare(store, indicator_id) if indicator_id else None
 pair = None
 shown_notices = len(state.notices)
-if comp is not None and len(comp.pairs) > 1:
-    periods = [a for a, _ in comp.pairs]
-    chosen_period = state.pick(PERIOD, choices=periods)
+periods = [a for a, _ in comp.pairs] if comp is not None else None
+chosen_period = page_state.coherence_period(state, st.query_params.to_dict(), periods)
+if periods and len(periods) > 1:
     uc.bind("coh_p", chosen_period or periods[0])
     chosen_period = st.selectbox("Period", periods, key="coh_p")
     uc.chosen("coh_p", chosen_period)
     state.set(PERIOD.key, None if chosen_period == periods[0] else chosen_period)
     pair = comp.pairs[periods.index(chosen_period)]
-elif PERIOD.key in st.query_params:
-    state.notices.append("The period in the link does not apply here and was ignored.")
 ui.notice(state.notices[shown_notices:])
 uc.write_url(state)
 
@@ -78,7 +76,7 @@ if comp is not None:
         st.plotly_chart(coherence_chart.agreement_figure(rows, row, la, lb), config={"displaylogo": False})
         table = coherence_tables.comparison_table(rows, la, lb)
         st.dataframe(table, hide_index=True)
-        st.download_button("Download this comparison (CSV)", table.write_csv(),
+        st.download_button("Download this comparison (CSV)", flat.csv_bytes(table),
                            file_name=f"coherence-{indicator_id}.csv", mime="text/csv")
     st.subheader("Why the figures differ", anchor=False)
     if comp.reasons:

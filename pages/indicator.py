@@ -6,16 +6,15 @@ import streamlit as st
 from explorer import coherence, ui
 from explorer import ui_catalogue as uc
 from explorer.queries import catalogue as q
-from explorer.state import Param, UrlState
+from explorer.queries import page_state
+from explorer.queries.page_state import INDICATOR
 
-INDICATOR = Param("i", "indicator", "The indicator to describe.")
 POLARITY_WORDS = {"high is good": "Higher is better", "low is good": "Lower is better",
                   "no judgement": "Neither higher nor lower is better (no judgement)"}
 
 store = ui.store_or_stop()
 choices = q.indicator_choices(store)
-state = UrlState(st.query_params.to_dict())
-indicator_id = state.pick(INDICATOR, choices=list(choices))
+state, indicator_id = page_state.indicator_state(st.query_params.to_dict(), list(choices))
 
 ui.notice(state.notices)
 uc.bind("ind_i", indicator_id)
@@ -33,7 +32,7 @@ if not indicator_id:
 
 detail = q.indicator_detail(store, indicator_id)
 row = detail["row"]
-st.title(ui.text(row["title"]), anchor=False)
+st.title(ui.plain(row["title"]), anchor=False)
 cols = st.columns(3)
 uc.page_link("explore", "Explore the data", {"i": indicator_id}, icon=":material/map:", where=cols[0])
 if indicator_id in coherence.overlapping_indicators(store):
@@ -41,17 +40,17 @@ if indicator_id in coherence.overlapping_indicators(store):
                  icon=":material/compare_arrows:", where=cols[1])
 uc.page_link("catalogue", "Other indicators on this topic", {"t": row["topic"]}, icon=":material/search:",
              where=cols[2])
-st.caption(f"Topic: {ui.text(detail['topic_title'])} · Published by {ui.text(', '.join(row['producers'] or []))}"
+st.caption(f"Topic: {ui.plain(detail['topic_title'])} · Published by {ui.plain(', '.join(row['producers'] or []))}"
            f" · Identifier `{indicator_id}`")
 
 st.subheader("What it measures", anchor=False)
-st.write(ui.text(row["definition"]))
+st.write(ui.plain(row["definition"]))
 if row.get("rationale"):
-    st.markdown(f"**Why it matters.** {ui.text(' '.join(str(row['rationale']).split()))}")
+    st.markdown(f"**Why it matters.** {ui.plain(' '.join(str(row['rationale']).split()))}")
 if row.get("method"):
-    st.markdown(f"**How it is calculated.** {ui.text(' '.join(str(row['method']).split()))}")
+    st.markdown(f"**How it is calculated.** {ui.plain(' '.join(str(row['method']).split()))}")
 if row.get("caveats"):
-    st.warning(f"**Caveats.** {ui.text(' '.join(str(row['caveats']).split()))}", icon=":material/warning:")
+    st.warning(f"**Caveats.** {ui.plain(' '.join(str(row['caveats']).split()))}", icon=":material/warning:")
 
 st.subheader("Key facts", anchor=False)
 methods = "; ".join(f"{m['producer']}: {m['method']}" for m in detail["interval_methods"]) or "—"
@@ -93,22 +92,22 @@ if not detail["fingertips"]:
     st.write("No Fingertips indicator ID is recorded for this measure.")
 for link in detail["fingertips"]:
     meta = link["meta"]
-    where = "" if link["source_id"] == "catalogue" else f" (recorded by source {ui.text(link['source_id'])})"
+    where = "" if link["source_id"] == "catalogue" else f" (recorded by source {ui.plain(link['source_id'])})"
     if meta is None:
-        st.markdown(f"Fingertips ID **{ui.text(link['fingertips_id'])}**{where}. FingertipsNext's metadata copy "
+        st.markdown(f"Fingertips ID **{ui.plain(link['fingertips_id'])}**{where}. FingertipsNext's metadata copy "
                     "does not describe this ID.")
         continue
-    st.markdown(f"Fingertips ID **{ui.text(link['fingertips_id'])}**{where}: *{ui.text(meta['title'])}*.")
+    st.markdown(f"Fingertips ID **{ui.plain(link['fingertips_id'])}**{where}: *{ui.plain(meta['title'])}*.")
     compare = {"Unit": meta.get("unit"), "Value type": meta.get("value_type"),
                "Polarity": meta.get("fingertips_polarity"), "Data source": meta.get("data_source"),
                "Frequency": meta.get("frequency")}
-    st.caption(" · ".join(f"{k}: {ui.text(v)}" for k, v in compare.items() if v))
+    st.caption(" · ".join(f"{k}: {ui.plain(v)}" for k, v in compare.items() if v))
     if meta.get("polarity") and meta["polarity"] != row["polarity"]:
-        st.caption(f"Fingertips states the polarity as “{ui.text(meta['fingertips_polarity'])}”; this catalogue "
-                   f"uses “{ui.text(row['polarity'])}”.")
+        st.caption(f"Fingertips states the polarity as “{ui.plain(meta['fingertips_polarity'])}”; this catalogue "
+                   f"uses “{ui.plain(row['polarity'])}”.")
     if meta.get("definition"):
         with st.expander("Fingertips definition"):
-            st.write(ui.text(meta["definition"]))
+            st.write(ui.plain(meta["definition"]))
 
 st.subheader("Not the same as", anchor=False)
 pairs = detail["not_same_as"]
@@ -118,8 +117,8 @@ for pair in pairs.iter_rows(named=True):
     if pair["other_held"]:
         uc.page_link("indicator", pair["other_title"], {"i": pair["other_id"]}, icon=":material/block:")
     else:
-        st.markdown(f"**{ui.text(pair['other_id'])}**")
-    why = ui.text(pair["why"])
+        st.markdown(f"**{ui.plain(pair['other_id'])}**")
+    why = ui.plain(pair["why"])
     st.caption(f"As recorded on that indicator, this one is different: {why}" if pair["recorded_by_other"]
                else f"Why it is different: {why}")
 
@@ -128,7 +127,7 @@ breaks = detail["breaks"]
 if not breaks["whole_series"] and breaks["per_area"].is_empty():
     st.write("No break in the series is recorded.")
 for b in breaks["whole_series"]:
-    st.markdown(f"- From **{ui.text(b['period'])}** (all areas): {ui.text(b['reason'])}")
+    st.markdown(f"- From **{ui.plain(b['period'])}** (all areas): {ui.plain(b['reason'])}")
 if not breaks["per_area"].is_empty():
     per_area = breaks["per_area"]
     st.markdown(f"- {per_area['area_code'].n_unique():,} areas have a break of their own, mostly boundary changes.")

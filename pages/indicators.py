@@ -60,7 +60,7 @@ total = store.indicators().height
 if found.is_empty():
     st.warning("No indicator matches. Try fewer words or remove a filter.", icon=":material/search_off:")
 else:
-    what = f"matching “{ui.text(query)}”" if query else "in the catalogue"
+    what = f"matching “{ui.plain(query)}”" if query else "in the catalogue"
     shown = "" if found.height == total else f" of {total}"
     st.markdown(f"**{found.height}{shown} indicators** {what}" + (", best match first." if query else "."))
     list_tab, table_tab = st.tabs(["List", "Table"])

@@ -7,15 +7,13 @@ import streamlit as st
 from explorer import releases, ui
 from explorer import ui_catalogue as uc
 from explorer.queries import catalogue as q
-from explorer.state import Param, UrlState
-
-PRODUCER = Param("pr", "producer", "The organisation whose indicators are listed.")
+from explorer.queries import page_state
+from explorer.queries.page_state import PRODUCER
 
 store = ui.store_or_stop()
 overview = q.producers_overview(store)
 producers = overview["Producer"].to_list()
-state = UrlState(st.query_params.to_dict())
-producer = state.pick(PRODUCER, choices=producers)
+state, producer = page_state.producer_state(st.query_params.to_dict(), producers)
 
 st.title("Producers")
 st.write("The organisations whose statistics are held here, and what each contributes. Where two publish "

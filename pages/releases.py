@@ -7,16 +7,20 @@ import streamlit as st
 
 from explorer import releases, ui
 from explorer import ui_catalogue as uc
-from explorer.state import Param, UrlState
-
-SOURCE = Param("s", "dataset", "The dataset whose revisions are listed.")
-PERIOD = Param("per", "period", "The period whose revised values are listed.")
-INDICATOR = Param("i", "indicator", "Only revisions to this indicator.")
+from explorer.export import flat
+from explorer.queries import page_state
+from explorer.queries.page_state import RELEASE_INDICATOR as INDICATOR
+from explorer.queries.page_state import RELEASE_PERIOD as PERIOD
+from explorer.queries.page_state import RELEASE_SOURCE as SOURCE
 
 store = ui.store_or_stop()
 today = dt.date.today()
 summary = releases.revision_summary(store)
-state = UrlState(st.query_params.to_dict())
+sources = releases.sources_with_revisions(summary)
+link = page_state.releases_state(st.query_params.to_dict(), sources,
+                                 lambda s: releases.revised_periods(summary, s),
+                                 lambda s, p: releases.revised_indicators(store, s, p))
+state = link.state
 
 st.title("Release calendar")
 st.write("When each dataset was last published, when the next release is due, and which published "
@@ -32,7 +36,6 @@ st.caption(f"“Newer release probably out” means the expected date has passed
            "an estimate from the end of the latest period plus a usual publication lag; it says so.")
 
 st.subheader("What changed between releases", anchor=False)
-sources = releases.sources_with_revisions(summary)
 if not sources:
     ui.notice(state.notices)
     st.write("No published value has been revised by a later release in the datasets held.")
@@ -43,11 +46,7 @@ st.write("Some producers publish a year's figures again in the next release (QOF
          "everywhere else and marked “revised”; the earlier one is listed here.")
 st.dataframe(releases.summary_table(summary), hide_index=True)
 
-source_id = state.pick(SOURCE, choices=sources, default=sources[0])
-periods = releases.revised_periods(summary, source_id)
-period = state.pick(PERIOD, choices=periods, default=periods[0])
-indicators = releases.revised_indicators(store, source_id, period)
-indicator_id = state.pick(INDICATOR, choices=list(indicators))
+source_id, period, indicator_id = link.source_id, link.period, link.indicator_id
 ui.notice(state.notices)
 
 names = releases.source_metadata()
@@ -79,6 +78,6 @@ st.markdown(f"**{detail.height:,} revised values** for {ui.text(period)}, larges
 st.dataframe(detail.head(500), hide_index=True)
 if detail.height > 500:
     st.caption(f"The first 500 of {detail.height:,} are shown; the download has them all.")
-st.download_button("Download these revisions (CSV)", detail.write_csv(),
+st.download_button("Download these revisions (CSV)", flat.csv_bytes(detail),
                    file_name=f"revisions-{source_id}-{period.replace('/', '-')}.csv", mime="text/csv")
 ui.footer()

@@ -364,6 +364,20 @@ def _extra_areas() -> list[dict]:
             for r in rows]
 
 
+@lru_cache(maxsize=2)
+def known_codes(family: str) -> frozenset[str]:
+    """GSS codes that name an area in the lookups, for source steps to reject unknown codes
+    cheaply (build_areas works out lineage and takes seconds): "ccg" = every CCG code 2013–2021;
+    "local" = local authorities (both tiers, all vintages held), regions, England, countries,
+    combined authorities and the historical codes in extra_areas.yaml."""
+    if family == "ccg":
+        return frozenset(vintages.ccg_configurations()["gss"].to_list())
+    if family == "local":
+        frames = [local_authorities.la_areas(), admin_areas()]
+        return frozenset(c for f in frames for c in f["area_code"].to_list())
+    raise ValueError(f"unknown code family {family!r}")
+
+
 def build_areas() -> pl.DataFrame:
     """areas.parquet (see module docstring)."""
     ccgs = ccg_areas()

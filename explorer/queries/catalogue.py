@@ -81,7 +81,8 @@ def area_names(store: Store) -> pl.DataFrame:
 def clean_query(text: object) -> str:
     """A search box's text made safe for the URL: characters the URL state refuses ('?', quotes)
     become spaces, which the search ignores anyway."""
-    return " ".join(_UNSAFE_QUERY.sub(" ", str(text or "")).split())[:200]
+    # Cut to 200 characters, then strip again so the cut never leaves a trailing space.
+    return " ".join(_UNSAFE_QUERY.sub(" ", str(text or "")).split())[:200].rstrip()
 
 
 # --- catalogue search -----------------------------------------------------------------------------

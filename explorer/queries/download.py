@@ -177,7 +177,9 @@ def disclosure_controlled(frame: pl.DataFrame, indicators: pl.DataFrame) -> pl.D
     flagged = indicators.filter(pl.col("disclosure_control").fill_null(False))["indicator_id"].to_list()
     if not flagged or not frame.select(pl.col("indicator_id").is_in(flagged).any()).item():
         return frame
-    return stats.suppress_small_counts(frame, where=pl.col("indicator_id").is_in(flagged))
+    count_valued = indicators.filter(pl.col("value_type") == "count")["indicator_id"].to_list() \
+        if "value_type" in indicators.columns else []
+    return stats.control_flagged(frame, flagged, count_valued)
 
 
 def _select(store: Store, f: Filter) -> pl.DataFrame:

@@ -58,7 +58,9 @@ def from_query(store: Store, raw: dict, formats: Iterable[str], topics: Iterable
     producers = state.pick(P_PRODUCERS, choices=options.producers if indicators else all_producers)
     area_type = state.pick(P_AREA_TYPE, choices=options.area_types)
     scoped = choices(store, indicators, area_type)
-    areas = state.pick(P_AREAS, choices=list(scoped.areas)) if area_type else state.pick(P_AREAS)
+    # Areas are chosen within an area type (the page offers none without one): areas in a link
+    # without an area type are left out with a notice rather than silently widening the download.
+    areas = state.pick(P_AREAS, choices=list(scoped.areas))
     period_from = state.pick(P_FROM, choices=scoped.periods)
     period_to = state.pick(P_TO, choices=scoped.periods)
     sexes = state.pick(P_SEXES, choices=scoped.sexes)
@@ -66,7 +68,8 @@ def from_query(store: Store, raw: dict, formats: Iterable[str], topics: Iterable
     ages = [tokens[t] for t in state.pick(P_AGES, choices=list(tokens))]
     categories = state.pick(P_CATEGORIES, choices=scoped.categories)
     statuses = state.pick(P_STATUSES, choices=list(schema.STATUSES))
-    columns = [c for c in state.pick(P_COLUMNS, choices=[*COLUMN_GROUPS, NO_COLUMNS]) if c != NO_COLUMNS]
+    picked = state.pick(P_COLUMNS, choices=[*COLUMN_GROUPS, NO_COLUMNS])
+    columns = [c for c in COLUMN_GROUPS if c in picked]  # one order, so equal choices give equal filters
     fmt = state.pick(P_FORMAT, choices=list(formats))
     f = Filter(indicators=indicators, area_type=area_type, areas=areas, period_from=period_from,
                period_to=period_to, sexes=sexes, ages=ages, categories=categories, statuses=statuses,

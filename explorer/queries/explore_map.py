@@ -52,6 +52,7 @@ def geojson(store: Store, area_type: str, vintage: str) -> dict:
 # Boundary files the browser fetches itself (Streamlit's static serving: ./static -> /app/static/),
 # so the map's polygons are not re-serialised into every rerun's message.
 STATIC_BOUNDARIES = paths.ROOT / "static" / "boundaries"
+BUILDS_DIR = paths.ROOT / "data" / "builds"
 STATIC_URL = "app/static/boundaries"  # relative: resolves under the app's base URL
 
 
@@ -70,8 +71,9 @@ def boundary_url(store: Store, area_type: str, vintage: str) -> str | None:
                 partial = target.with_suffix(f".{os.getpid()}.part")
                 shutil.copyfile(source, partial)
                 partial.replace(target)
+                # Copies of builds that still exist stay: another server may be serving one.
                 for old in STATIC_BOUNDARIES.iterdir():
-                    if old.is_dir() and old.name != build:
+                    if old.is_dir() and old.name != build and not (BUILDS_DIR / old.name).is_dir():
                         shutil.rmtree(old, ignore_errors=True)
         except OSError:
             return None

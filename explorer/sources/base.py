@@ -74,6 +74,36 @@ def relative(path: Path) -> str:
         return Path(path).name
 
 
+# A value's identity within one file: two raw rows giving the same key are a duplicate.
+DUPLICATE_KEY = ("indicator_id", "area_type", "area_code", "period", "sex", "age", "category")
+
+
+def _reject_duplicates(values: pl.DataFrame, rejects: pl.DataFrame, summed_rows):
+    """Reject every raw row whose values share a key with another raw row's (a row repeated in
+    the file, or two rows for the same area and period): which one is right cannot be known,
+    so neither is loaded, and each is kept with the rows it clashes with as the reason."""
+    key = [c for c in DUPLICATE_KEY if c in values.columns]  # absent columns take one default
+    if not values.height or not {"_row", "indicator_id", "area_code", "period"} <= set(values.columns):
+        return values, rejects, summed_rows
+    clash = values.filter(pl.col("_row").n_unique().over(key) > 1)
+    if clash.is_empty():
+        return values, rejects, summed_rows
+    groups = clash.group_by(key).agg(pl.col("_row").unique().sort().alias("_rows"))
+    per_row = (clash.join(groups, on=key, how="left", nulls_equal=True)
+               .group_by("_row").agg(pl.col("_rows").first(), *[pl.col(c).first() for c in key]))
+    dup_rejects = per_row.select(
+        pl.col("_row").cast(pl.Int64).alias("row_number"),
+        pl.format("duplicate: rows {} give the same indicator, area, period and breakdown",
+                  pl.col("_rows").cast(pl.List(pl.String)).list.join(", ")).alias("reason"),
+        pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in key], separator=" | ").alias("raw"))
+    dropped = dup_rejects["row_number"].implode()
+    values = values.filter(~pl.col("_row").is_in(dropped))
+    if summed_rows is not None:
+        summed = pl.Series(summed_rows, dtype=pl.Int64)
+        summed_rows = summed.filter(~summed.is_in(dropped))
+    return values, pl.concat([rejects.select("row_number", "reason", "raw"), dup_rejects]), summed_rows
+
+
 @dataclass
 class StepContext:
     """What a step gets: its metadata and where the raw files are; collects what it records."""
@@ -117,6 +147,7 @@ class StepContext:
         rel = relative(path)
         rejects = rejects if rejects is not None else pl.DataFrame(
             schema={"row_number": pl.Int64, "reason": pl.String, "raw": pl.String})
+        values, rejects, summed_rows = _reject_duplicates(values, rejects, summed_rows)
         loaded_rows = set(values.get_column("_row").unique().to_list()) if values.height else set()
         if summed_rows is not None:
             loaded_rows |= set(pl.Series(summed_rows, dtype=pl.Int64).unique().to_list())

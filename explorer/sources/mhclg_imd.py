@@ -41,6 +41,12 @@ def edition_year(label: str, path: Path, sheet: str) -> int:
     return int(m.group(1))
 
 
+def _known_ccgs() -> list[str]:
+    from explorer.geography import areas  # heavy imports: only when the step runs
+
+    return list(areas.known_codes("ccg"))
+
+
 def read_sheet(path: Path, sheet: str) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """One sheet → (values with `_row`, rejects, rows read)."""
     grid = readers.read_sheet_raw(path, sheet)
@@ -70,18 +76,21 @@ def read_sheet(path: Path, sheet: str) -> tuple[pl.DataFrame, pl.DataFrame, int]
         columns[found[0]] = indicator_id
 
     code = pl.col(code_col).str.strip_chars()
+    known = _known_ccgs()
     bad_cols = [pl.when(readers.bad_number(pl.col(c))).then(pl.lit(readers.clean_label(header[c])))
                 for c in columns]
     reason = (
         pl.when(code.is_null()).then(pl.lit("no CCG code"))
         .when(~code.str.contains(CCG_CODE))
         .then(pl.format("'{}' is not a CCG GSS code (E38 + 6 digits)", code))
+        .when(~code.is_in(known)).then(pl.format("unknown CCG code '{}' (not in the ONS CCG lookups)", code))
         .otherwise(pl.format("not a number in: {}",
                              pl.concat_str(bad_cols, separator=", ", ignore_nulls=True)))
     )
     has_bad_number = pl.any_horizontal([readers.bad_number(pl.col(c)) for c in columns])
     body = body.with_columns(
-        pl.when(code.is_null() | ~code.str.contains(CCG_CODE).fill_null(False) | has_bad_number)
+        pl.when(code.is_null() | ~code.str.contains(CCG_CODE).fill_null(False)
+                | ~code.is_in(known).fill_null(False) | has_bad_number)
         .then(reason).alias("_reason"))
     rejects = body.filter(pl.col("_reason").is_not_null()).select(
         pl.col("_row").alias("row_number"), pl.col("_reason").alias("reason"),

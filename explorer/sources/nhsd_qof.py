@@ -67,6 +67,12 @@ def run(ctx: StepContext) -> None:
         ctx.record(path, values, rejects, rows_read=rows_read)
 
 
+def _known_ccgs() -> list[str]:
+    from explorer.geography import areas  # heavy imports: only when the step runs
+
+    return list(areas.known_codes("ccg"))
+
+
 def _indicator_reason(group: str) -> str | None:
     if group in GROUPS:
         return None
@@ -119,6 +125,8 @@ def sheet_values(rows: pl.DataFrame, found: layout.SheetLayout, path: Path, shee
         pl.when(pl.lit(_indicator_reason(group)).is_not_null()).then(pl.lit(_indicator_reason(group)))
         .when(~pl.col("_gss").fill_null("").str.contains(layout.CCG_GSS))
         .then(pl.lit("no CCG GSS code (E38…) in the CCG ONS/geography code column"))
+        .when(~pl.col("_gss").is_in(_known_ccgs()))
+        .then(pl.format("unknown CCG code '{}' (not in the ONS CCG lookups)", pl.col("_gss")))
         .when(pl.col("period_error").is_not_null()).then(pl.col("period_error"))
         .when(pl.col("_bad").is_not_null()).then(pl.col("_bad"))
     )

@@ -24,6 +24,9 @@ NUMBERS = {"Value": "value", "Lower CI 95.0 limit": "lower_ci95", "Upper CI 95.0
 
 
 def run(ctx: StepContext) -> None:
+    from explorer.geography import areas  # heavy imports: only when the step runs
+
+    known = list(areas.known_codes("local"))
     for path in ctx.files():
         frame = readers.read_csv(path, required=COLUMNS)
         frame = periods.parse_column(frame, "Time period Sortable", "fingertips_sortable")
@@ -33,6 +36,9 @@ def run(ctx: StepContext) -> None:
         reason = (
             pl.when(indicator.is_null()).then(pl.lit("unknown Fingertips indicator ID"))
             .when(area_type.is_null()).then(pl.lit("unknown Fingertips area type"))
+            .when(~pl.col("Area Code").is_in(known).fill_null(False))
+            .then(pl.format("unknown area code '{}' (not in the ONS lookups)",
+                            pl.col("Area Code").fill_null("")))
             .when(pl.col("period_error").is_not_null()).then(pl.col("period_error"))
             .when(pl.any_horizontal(bad)).then(pl.lit("a numeric column holds text"))
         )

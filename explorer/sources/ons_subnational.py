@@ -47,7 +47,7 @@ def area_type_expr(meta: dict) -> pl.Expr:
     return pl.when(pl.col("Geography") == "Country").then(country).otherwise(level)
 
 
-def reject_reason(meta: dict) -> pl.Expr:
+def reject_reason(meta: dict, known: list[str]) -> pl.Expr:
     """Why a row is not loaded (null when it is), in the order the checks matter."""
     # Blank cells become text so a reason is never null (a null reason would load the row).
     code, level = pl.col("AREACD").fill_null(""), pl.col("Geography").fill_null("")
@@ -65,6 +65,8 @@ def reject_reason(meta: dict) -> pl.Expr:
         .then(pl.format("geography level not held: {}", level))
         .when(~code.str.contains(pattern))
         .then(pl.format("area code '{}' is not a valid {} code", code, pl.col("_area_type")))
+        .when(~code.is_in(known))
+        .then(pl.format("unknown area code '{}' (not in the ONS lookups)", code))
         .when(pl.col("period_error").is_not_null())
         .then(pl.format("bad period: {}", pl.col("period_error")))
         .when(readers.bad_number(pl.col("Value")))
@@ -73,13 +75,16 @@ def reject_reason(meta: dict) -> pl.Expr:
 
 
 def run(ctx: StepContext) -> None:
+    from explorer.geography import areas  # heavy imports: only when the step runs
+
+    known = list(areas.known_codes("local"))
     for path in ctx.files():
         frame = readers.read_csv(path, skip_lines=header_line(path), required=COLUMNS)
         raw_columns = frame.columns  # what a rejected row shows: the file's own cells
         frame = periods.parse_column(frame, "Period", "compact")
         frame = frame.join(indicator_table(ctx.meta), on="Indicator", how="left")
         frame = frame.with_columns(area_type_expr(ctx.meta).alias("_area_type"))
-        frame = frame.with_columns(reject_reason(ctx.meta).alias("_reason"))
+        frame = frame.with_columns(reject_reason(ctx.meta, known).alias("_reason"))
         rejects = readers.rejects_where(frame.select(*raw_columns, "_reason"),
                                         pl.col("_reason").is_not_null(), pl.col("_reason"))
         good = frame.filter(pl.col("_reason").is_null())

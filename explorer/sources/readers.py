@@ -151,7 +151,10 @@ def is_marker(expr: pl.Expr) -> pl.Expr:
 def number(expr: pl.Expr) -> pl.Expr:
     """Text → Float64: strips spaces, thousands separators, '%' and '£'; markers → null."""
     cleaned = expr.str.strip_chars().str.replace_all(r"[,£%\s]", "")
-    return cleaned.cast(pl.Float64, strict=False)
+    parsed = cleaned.cast(pl.Float64, strict=False)
+    # 'NaN', 'inf' and overflowing exponents ('1e999') parse as floats but are not figures:
+    # null here, so `bad_number` rejects the row with its reason instead of storing them.
+    return pl.when(parsed.is_finite()).then(parsed)
 
 
 def bad_number(expr: pl.Expr) -> pl.Expr:

@@ -17,7 +17,7 @@ Pure numpy/scipy/Polars; no Streamlit import anywhere in this package. Modules:
 from ._common import POLARITY_HIGH, POLARITY_LOW, POLARITY_NONE, Z95, Z998, normalise_polarity, z_value
 from .ci_frame import ci_for_frame
 from .compare import compare, quintile_bounds, quintile_labels, quintiles
-from .disclosure import suppress_small_counts
+from .disclosure import control_flagged, control_revisions, suppress_small_counts
 from .dsr import ESP2013, dobson, dsr_by_group
 from .funnel import funnel_axis, funnel_flag, funnel_limits
 from .intervals import byar, crude_rate_ci, exact_poisson, isr, mean_ci, smr, wilson
@@ -52,6 +52,8 @@ __all__ = [
     "recent_trend_by_group",
     "smr",
     "suppress_small_counts",
+    "control_flagged",
+    "control_revisions",
     "wilson",
     "xmr",
     "z_value",

@@ -77,3 +77,39 @@ def suppress_small_counts(
         .otherwise(pl.col("note"))
         .alias("note"),
     )
+
+
+def control_flagged(frame: pl.DataFrame, flagged: list[str], count_valued: list[str] = ()) -> pl.DataFrame:
+    """The rule on the rows of the `flagged` indicators, whatever holds the count.
+
+    Most indicators carry their numerator in `count`. An indicator whose value *is* a count
+    (value_type "count": attendances, deaths, referrals) has no `count` column filled in, so the
+    value itself is the count: it is suppressed (1-7, with its intervals) or rounded to 5 the same
+    way. Rows of other indicators are untouched; applying it twice changes nothing."""
+    if frame.is_empty() or not flagged:
+        return frame
+    is_flagged = pl.col("indicator_id").is_in(list(flagged))
+    value_is_count = pl.col("indicator_id").is_in(list(count_valued)) & pl.col("count").is_null()
+    marked = frame.with_columns(value_is_count.fill_null(False).alias("_value_is_count"))
+    out = suppress_small_counts(marked, where=is_flagged & ~pl.col("_value_is_count"))
+    if count_valued:
+        out = suppress_small_counts(out, count_col="value", derived_cols=DERIVED_COLUMNS[1:],
+                                    where=is_flagged & pl.col("_value_is_count"))
+    return out.drop("_value_is_count")
+
+
+def control_revisions(revisions: pl.DataFrame, flagged: list[str], count_valued: list[str] = ()) -> pl.DataFrame:
+    """The same rule on the revision log (old and new count, value and the change between them),
+    so the release calendar never shows a small count a later release replaced."""
+    if revisions.is_empty() or not flagged:
+        return revisions
+    out = revisions
+    for side in ("old", "new"):
+        count, value = f"{side}_count", f"{side}_value"
+        # Each side as a frame of the store's shape, controlled, then put back.
+        view = out.select(pl.col("indicator_id"), pl.col(count).alias("count"), pl.col(value).alias("value"),
+                          pl.col("change").alias("lower_ci95"))
+        done = control_flagged(view, flagged, count_valued)
+        out = out.with_columns(done["count"].alias(count), done["value"].alias(value),
+                               done["lower_ci95"].alias("change"))
+    return out
