@@ -13,7 +13,7 @@ run: store
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 test: store chromium
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n 2
 
 install: $(STAMP)
 
