@@ -1,6 +1,5 @@
 """nhsbsa_prescribing on the real OpenPrescribing anticoagulant file, plus corrupted copies."""
 
-import copy
 import datetime as dt
 
 import polars as pl
@@ -9,7 +8,8 @@ import pytest
 from explorer import paths
 from explorer.geography import codes
 from explorer.sources import nhsbsa_prescribing as step
-from explorer.sources.base import SourceError, StepContext
+from explorer.sources.base import SourceError
+from tests.sources.helpers import one, run_on_text, run_step
 
 NAMES = paths.RAW_DIR / "openprescribing_nice" / "anticoag_df_sicbl_names.csv"
 HEADER = "date,chemical,bnf_code,ods_code,gss_code,items,quantity,actual_cost,total_list_size\n"
@@ -17,26 +17,12 @@ HEADER = "date,chemical,bnf_code,ods_code,gss_code,items,quantity,actual_cost,to
 
 @pytest.fixture(scope="module")
 def result():
-    ctx = StepContext(step.META)
-    step.run(ctx)
-    return ctx.result()
+    return run_step(step)
 
-
-def one(values, **where):
-    rows = values.filter(*[pl.col(k) == v if v is not None else pl.col(k).is_null()
-                           for k, v in where.items()])
-    assert rows.height == 1, f"{where}: {rows.height} rows"
-    return rows.row(0, named=True)
 
 
 def run_on(tmp_path, text):
-    (tmp_path / "op").mkdir(exist_ok=True)
-    (tmp_path / "op" / "anticoag.csv").write_text(text)
-    meta = copy.deepcopy(step.META)
-    meta["files"] = ["op/anticoag.csv"]
-    ctx = StepContext(meta, raw_dir=tmp_path)
-    step.run(ctx)
-    return ctx.result()
+    return run_on_text(step, tmp_path, "op/anticoag.csv", text)
 
 
 def test_row_accounting(result):

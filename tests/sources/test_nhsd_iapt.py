@@ -1,38 +1,25 @@
 """nhsd_iapt on the real healthyr IAPT sub-ICB file, plus corrupted copies."""
 
-import copy
 import datetime as dt
 
 import polars as pl
 import pytest
 
 from explorer.sources import nhsd_iapt as step
-from explorer.sources.base import SourceError, StepContext
+from explorer.sources.base import SourceError
+from tests.sources.helpers import one, run_on_text, run_step
 
 HEADER = '"sicbl22_code","date","name","value"\n'
 
 
 @pytest.fixture(scope="module")
 def result():
-    ctx = StepContext(step.META)
-    step.run(ctx)
-    return ctx.result()
+    return run_step(step)
 
-
-def one(values, **where):
-    rows = values.filter(*[pl.col(k) == v for k, v in where.items()])
-    assert rows.height == 1, f"{where}: {rows.height} rows"
-    return rows.row(0, named=True)
 
 
 def run_on(tmp_path, text):
-    (tmp_path / "h").mkdir(exist_ok=True)
-    (tmp_path / "h" / "iapt.csv").write_text(text)
-    meta = copy.deepcopy(step.META)
-    meta["files"] = ["h/iapt.csv"]
-    ctx = StepContext(meta, raw_dir=tmp_path)
-    step.run(ctx)
-    return ctx.result()
+    return run_on_text(step, tmp_path, "h/iapt.csv", text)
 
 
 def test_row_accounting(result):

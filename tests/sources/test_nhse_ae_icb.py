@@ -1,13 +1,13 @@
 """nhse_ae_icb on the real healthyr ICB A&E file, plus corrupted copies."""
 
-import copy
 import datetime as dt
 
 import polars as pl
 import pytest
 
 from explorer.sources import nhse_ae_icb as step
-from explorer.sources.base import SourceError, StepContext
+from explorer.sources.base import SourceError
+from tests.sources.helpers import one, run_on_text, run_step
 
 HEADER = ('"icb22_code","total_attendances","attendances_over_4hours","total_emergency_admissions",'
           '"emergency_admissions_over_4hours","pct_attendance_over_4hours",'
@@ -16,25 +16,12 @@ HEADER = ('"icb22_code","total_attendances","attendances_over_4hours","total_eme
 
 @pytest.fixture(scope="module")
 def result():
-    ctx = StepContext(step.META)
-    step.run(ctx)
-    return ctx.result()
+    return run_step(step)
 
-
-def one(values, **where):
-    rows = values.filter(*[pl.col(k) == v for k, v in where.items()])
-    assert rows.height == 1, f"{where}: {rows.height} rows"
-    return rows.row(0, named=True)
 
 
 def run_on(tmp_path, text):
-    (tmp_path / "h").mkdir(exist_ok=True)
-    (tmp_path / "h" / "icb.csv").write_text(text)
-    meta = copy.deepcopy(step.META)
-    meta["files"] = ["h/icb.csv"]
-    ctx = StepContext(meta, raw_dir=tmp_path)
-    step.run(ctx)
-    return ctx.result()
+    return run_on_text(step, tmp_path, "h/icb.csv", text)
 
 
 def test_row_accounting_and_copied_months(result):

@@ -1,6 +1,5 @@
 """nhse_ae_trust on the real NHSRdatasets A&E file, plus corrupted copies."""
 
-import copy
 import datetime as dt
 
 import polars as pl
@@ -8,7 +7,8 @@ import pytest
 
 from explorer import paths
 from explorer.sources import nhse_ae_trust as step
-from explorer.sources.base import SourceError, StepContext
+from explorer.sources.base import SourceError
+from tests.sources.helpers import one, run_on_text, run_step
 
 RAW = paths.RAW_DIR / "nhse_ae_attendances" / "ae_attendances_nhsrdatasets.csv"
 HEADER = "period,org_code,type,attendances,breaches,admissions\n"
@@ -16,25 +16,12 @@ HEADER = "period,org_code,type,attendances,breaches,admissions\n"
 
 @pytest.fixture(scope="module")
 def result():
-    ctx = StepContext(step.META)
-    step.run(ctx)
-    return ctx.result()
+    return run_step(step)
 
-
-def one(values, **where):
-    rows = values.filter(*[pl.col(k) == v for k, v in where.items()])
-    assert rows.height == 1, f"{where}: {rows.height} rows"
-    return rows.row(0, named=True)
 
 
 def run_on(tmp_path, text):
-    (tmp_path / "ae").mkdir(exist_ok=True)
-    (tmp_path / "ae" / "ae.csv").write_text(text)
-    meta = copy.deepcopy(step.META)
-    meta["files"] = ["ae/ae.csv"]
-    ctx = StepContext(meta, raw_dir=tmp_path)
-    step.run(ctx)
-    return ctx.result()
+    return run_on_text(step, tmp_path, "ae/ae.csv", text)
 
 
 def test_row_accounting(result):
