@@ -80,6 +80,9 @@ class Results:
             "errors": len(self.errors),
             "error_examples": self.errors[:10],
             "p50_s": _quantile(every, 0.5), "p95_s": _quantile(every, 0.95), "max_s": max(every, default=None),
+            "server_cpu_s_per_interaction": round(self.full_load["server_cores_busy"] * self.full_load[
+                "full_load_seconds"] / self.full_load["interactions_at_full_load"], 3)
+            if self.full_load.get("interactions_at_full_load") else None,
             "by_action": {k: {"n": len(v), "p50_s": _quantile(v, 0.5), "p95_s": _quantile(v, 0.95)}
                           for k, v in sorted(self.latencies.items())},
             "memory_mb": {**self.memory, "peak_under_load": max(self.samples, default=None),
@@ -142,6 +145,11 @@ def cpu_seconds(pid: int | None) -> float:
                 total += times.user + times.system
         return total
     return 0.0
+
+
+def _machine_cpu_seconds() -> float:
+    times = psutil.cpu_times()
+    return sum(getattr(times, f) for f in ("user", "nice", "system", "irq", "softirq") if hasattr(times, f))
 
 
 def rss_mb(pid: int | None) -> float | None:
@@ -292,7 +300,7 @@ async def run(base: str, pid: int | None, sessions: int, seconds: float, ramp: f
             results.ramp.append((i + 1, rss_mb(pid) or 0.0))
         started = time.monotonic()
         stop_at[0] = started + seconds
-        cpu_before = cpu_seconds(pid), cpu_seconds(psutil.Process().pid)  # the server; this script's browser
+        cpu_before = cpu_seconds(pid), _machine_cpu_seconds()  # the server; every process on the machine
         load_before = psutil.getloadavg()[0]
         counted = sum(len(v) for v in results.latencies.values())
         while time.monotonic() < stop_at[0]:
@@ -305,7 +313,7 @@ async def run(base: str, pid: int | None, sessions: int, seconds: float, ramp: f
                              "full_load_seconds": round(wall, 1),
                              # Where the CPU went (cores busy on average), and the machine's load.
                              "server_cores_busy": round((cpu_seconds(pid) - cpu_before[0]) / wall, 2),
-                             "browser_cores_busy": round((cpu_seconds(psutil.Process().pid) - cpu_before[1]) / wall, 2),
+                             "machine_cores_busy": round((_machine_cpu_seconds() - cpu_before[1]) / wall, 2),
                              "load_average_1min": [round(load_before, 1), round(psutil.getloadavg()[0], 1)],
                              "cpus": psutil.cpu_count()}
         await browser.close()

@@ -44,11 +44,12 @@ def value_strategy(known: list[str]) -> st.SearchStrategy[str]:
 
 
 def query_strategy(known: dict[str, list[str]]) -> st.SearchStrategy[dict[str, str]]:
-    """A query mapping as st.query_params.to_dict() gives it for a generated query string."""
+    """A query mapping as st.query_params.to_dict() gives it for a generated query string.
+    (Strategies are built once per key: a flatmap would rebuild and revalidate them per draw.)"""
     others = st.one_of(st.sampled_from(["x", "utm_source", "embed", "", "i[]", "i", "a", "q"]), st.text(max_size=8))
-    keys = st.one_of(st.sampled_from(sorted(known)), others) if known else others
-    pair = keys.flatmap(lambda k: st.tuples(st.just(k), value_strategy(known.get(k, []))))
-    return st.lists(pair, max_size=9).map(as_streamlit_reads)
+    pairs = [st.tuples(st.just(k), value_strategy(v)) for k, v in sorted(known.items())]
+    pairs.append(st.tuples(others, value_strategy([])))
+    return st.lists(st.one_of(pairs), max_size=9).map(as_streamlit_reads)
 
 
 def as_streamlit_reads(pairs: list[tuple[str, str]]) -> dict[str, str]:

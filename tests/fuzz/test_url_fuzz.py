@@ -154,7 +154,6 @@ def test_releases_links(store):
         if sources:
             assert link.source_id in sources and link.period in periods_of(link.source_id)
             assert link.indicator_id is None or link.indicator_id in indicators_of(link.source_id, link.period)
-            releases.revisions_detail(store, link.source_id, link.period, link.indicator_id)
         again = page_state.releases_state(link.state.query(), sources, periods_of, indicators_of)
         assert (again.source_id, again.period, again.indicator_id) == (link.source_id, link.period,
                                                                        link.indicator_id)
