@@ -54,7 +54,7 @@ class UrlState:
         if text is None or text == "":
             return self._set(param, fallback if not param.many else list(fallback or []))
         if len(text) > MAX_VALUE_LENGTH * (param.max_items if param.many else 1) or not SAFE.match(text):
-            return self._reject(param, text, fallback, "is not a valid value")
+            return self._reject(param, text, fallback, "are not valid values" if param.many else "is not a valid value")
         if not param.many:
             if choices is not None and text not in {str(c) for c in choices}:
                 return self._reject(param, text, fallback, "is not available here")
