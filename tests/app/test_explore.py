@@ -4,12 +4,12 @@ the view, and bad links give a notice, never a traceback."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "explore.py")
+from tests.app.helpers import run_page
+
 BRADFORD = "E38000232"
 
 
@@ -19,12 +19,7 @@ def _built(store):  # the store fixture builds the store if needed
 
 
 def run(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page("explore", query, timeout=120)
 
 
 def params(at: AppTest) -> dict:

@@ -4,12 +4,12 @@ view, and bad links give a notice, never a traceback."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "trends.py")
+from tests.app.helpers import run_page
+
 NW_LONDON_ICB = "E54000027"
 
 
@@ -19,12 +19,7 @@ def _built(store):  # the store fixture builds the store if needed
 
 
 def run(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=180)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page("trends", query, timeout=180)
 
 
 def params(at: AppTest) -> dict:
