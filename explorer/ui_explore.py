@@ -19,7 +19,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from explorer import ui
 from explorer.queries import explore_figures as figures
 from explorer.queries import summary
-from explorer.queries.explore import ExploreData, table_frame
+from explorer.queries.explore import ExploreData, explore, table_frame
 from explorer.queries.explore_map import boundary_url
 from explorer.queries.explore_options import COLOUR_MODES, Selection, resolve
 from explorer.state import LIST_SEPARATOR
@@ -199,7 +199,20 @@ def _legend_text(sel: Selection, data: ExploreData, colour: str) -> str:
     return "Colours run from pale (low values) to dark blue (high values). Grey: no data."
 
 
+def _current(store: Store, sel: Selection, data: ExploreData) -> tuple[Selection, ExploreData]:
+    """Inside a fragment rerun the arguments are those of the last full run: when a control in the
+    fragment has changed the URL since, resolve it again (per-selection caches make this cheap)."""
+    if st.query_params.to_dict() == sel.query:
+        return sel, data
+    fresh = resolve(store, st.query_params.to_dict())
+    return fresh, explore(store, fresh)
+
+
+# The map and the compare-areas chart are fragments: their own controls (colour, ranked/funnel)
+# rerun only that block, so the browser redraws one chart instead of the whole page.
+@st.fragment
 def map_block(store: Store, sel: Selection, data: ExploreData) -> None:
+    sel, data = _current(store, sel, data)
     st.radio("Colour the map by", list(COLOUR_MODES), key=widget_key("c"), horizontal=True,
              format_func=_label(sel, "c"), on_change=_changed, args=("c",))
     colour, why = figures.effective_colour(sel, data)
@@ -217,7 +230,12 @@ def map_block(store: Store, sel: Selection, data: ExploreData) -> None:
     ui.source_footer(store, sel.indicator_id, sel.producer)
 
 
+@st.fragment
 def compare_block(store: Store, sel: Selection, data: ExploreData) -> None:
+    areas = list(sel.areas)
+    sel, data = _current(store, sel, data)
+    if sel.areas != areas:  # a click on the chart chose an area: every block shows it
+        st.rerun(scope="app")
     if len(sel.choices["v"]) > 1:
         st.radio("Compare areas as", sel.choices["v"], key=widget_key("v"), horizontal=True,
                  format_func=_label(sel, "v"), on_change=_changed, args=("v",))

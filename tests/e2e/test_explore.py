@@ -63,3 +63,35 @@ def test_bad_link_gives_a_notice_and_home_topics_lead_to_explore(page, app_url):
     wait_for_app(page)
     wait_for_charts(page, 2)
     assert_no_exception(page)
+
+
+def test_map_colour_and_compare_view_rerun_only_their_own_block(page, app_url):
+    """The colour and ranked/funnel controls are fragment-scoped: the URL follows them and their
+    chart changes, while the server sends far fewer messages than a full rerun of the page."""
+    frames: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(1)))
+    page.goto(app_url + "/explore?i=diabetes-recorded-prevalence&at=ccg&p=2019%2F20")
+    wait_for_app(page)
+    wait_for_charts(page)
+    page.get_by_text(re.compile("Of the 135 CCGs with a value")).first.wait_for(timeout=30_000)
+    full_run = len(frames)
+
+    frames.clear()
+    page.get_by_test_id("stRadio").filter(has_text="Colour the map by").get_by_text("Quintiles").click()
+    page.wait_for_url(re.compile(r"c=quintile"), timeout=30_000)
+    page.locator(".js-plotly-plot .legendtext").filter(has_text=re.compile("^Q1")).first.wait_for(timeout=30_000)
+    wait_for_app(page)
+    colour_run = len(frames)
+
+    frames.clear()
+    page.get_by_test_id("stRadio").filter(has_text="Compare areas as").get_by_text("Funnel plot").click()
+    page.wait_for_url(re.compile(r"v=funnel"), timeout=30_000)
+    page.locator(".js-plotly-plot .legendtext").filter(has_text=re.compile("control limits")).first.wait_for(
+        timeout=30_000)
+    wait_for_app(page)
+    view_run = len(frames)
+
+    assert colour_run < full_run / 2 and view_run < full_run / 2, (full_run, colour_run, view_run)
+    assert "c=quintile" in page.url and "v=funnel" in page.url
+    assert_no_exception(page)
+    assert not page.errors
