@@ -50,6 +50,15 @@ def test_users_never_see_tracebacks_or_developer_tools():
     assert CONFIG["server"].get("runOnSave", False) is False
 
 
+def test_no_source_file_watching_in_the_served_app():
+    # Watching re-walks every imported module after each run (server time on every page view).
+    assert CONFIG["server"]["fileWatcherType"] == "none"
+
+
+def test_no_forced_full_garbage_collection_after_each_run():
+    assert CONFIG["runner"]["postScriptGC"] is False
+
+
 def test_uploads_are_as_small_as_streamlit_allows():
     # Streamlit has no switch to turn uploads off; no page has an upload widget (below) and the
     # size limit (in MB) is the minimum, so nothing large can be posted either.
