@@ -5,9 +5,10 @@
 2. The steps' values are joined into one table: latest release kept and revisions recorded,
    intervals filled by one method per value type, geography added (areas, links, re-estimated
    series on current boundaries, breaks in series), disclosure control applied.
-3. Everything is written to a fresh directory under data/builds/ and only then does the
-   data/store symlink switch to it (an atomic rename), so a failed or killed build leaves the
-   previous store readable and unchanged.
+3. Everything, the area profile's precomputed tables included (`profile_tables`), is written
+   to a fresh directory under data/builds/ and only then does the data/store symlink switch
+   to it (an atomic rename), so a failed or killed build leaves the previous store readable
+   and unchanged.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
-from explorer import catalogue, harmonise, paths, schema
+from explorer import catalogue, harmonise, paths, profile_tables, schema
 from explorer.sources import discover
 from explorer.sources.base import StepContext
 
@@ -71,7 +72,8 @@ def fingerprint(module, ctx: StepContext) -> str:
     return _digest(parts)
 
 
-ASSEMBLY_FILES = ["catalogue.py", "harmonise.py", "build.py", "topics.yaml", "stats", "geography"]
+ASSEMBLY_FILES = ["catalogue.py", "harmonise.py", "build.py", "profile_tables.py", "profile_trend.py",
+                  "topics.yaml", "stats", "geography"]
 GEOGRAPHY_RAW = ["lookups_ons", "lookups_ods", "ons_population", "boundaries_ccg", "boundaries_nhs",
                  "boundaries_ons"]
 
@@ -201,9 +203,13 @@ def write_store(frames: dict[str, pl.DataFrame], reports: pl.DataFrame, rejects:
         rejects.write_parquet(tmp / paths.REJECTS)
         shutil.copytree(boundary_cache / paths.BOUNDARIES_DIR, tmp / paths.BOUNDARIES_DIR)
         shutil.copy2(boundary_cache / "boundaries.parquet", tmp / "boundaries.parquet")
+        # The area profile's tables, from the values as written (they depend on values, the
+        # catalogue, areas and breaks, all rewritten by every build).
+        profile_rows = profile_tables.write(pl.scan_parquet(tmp / paths.VALUES), frames["indicators"],
+                                            frames["areas"], tmp, frames["breaks"])
         manifest = {"built_at": stamp, "fingerprint": key, "rows": frames["values"].height,
                     "indicators": frames["indicators"].height,
-                    "sources": sorted(reports["source_id"].unique().to_list())}
+                    "sources": sorted(reports["source_id"].unique().to_list()), "profile_rows": profile_rows}
         (tmp / paths.MANIFEST).write_text(json.dumps(manifest, indent=2))
         tmp.rename(target)
     except BaseException:

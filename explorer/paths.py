@@ -19,3 +19,7 @@ REVISIONS = "revisions.parquet"
 BOUNDARIES_DIR = "boundaries"
 MANIFEST = "manifest.json"
 CACHE_DIR = ".cache"
+# The area profile's precomputed tables (explorer/profile_tables.py).
+PROFILE_HEADLINE = "profile_headline.parquet"
+PROFILE_SPREAD = "profile_spread.parquet"
+PROFILE_ENGLAND = "profile_england.parquet"

@@ -5,6 +5,7 @@ Each check yields a line in the report; the command exits non-zero when any chec
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import pandera.polars as pa
 import polars as pl
 
 from explorer import paths, schema
+
+PROFILE_FILES = (paths.PROFILE_HEADLINE, paths.PROFILE_SPREAD, paths.PROFILE_ENGLAND)
 
 # Published limits are rounded; allow for that when checking lower ≤ value ≤ upper.
 TOLERANCE = 1e-6
@@ -88,7 +91,28 @@ def validate(store_dir: Path | str = paths.STORE_DIR) -> Report:
         cases = exc.failure_cases.select("check", "column", "failure_case").head(10)
         report.add(False, "values.parquet matches the schema", str(cases.rows()))
     _consistency(root, values, report)
+    _profile_files(root, report)
     return report
+
+
+def _profile_files(root: Path, report: Report) -> None:
+    """The area profile's precomputed tables exist, hold the rows the build wrote and are sorted by
+    area (so the app can read one area by row range)."""
+    missing = [name for name in PROFILE_FILES if not (root / name).exists()]
+    report.add(not missing, "the area profile's tables were written", ", ".join(missing))
+    if missing:
+        return
+    manifest = json.loads((root / paths.MANIFEST).read_text()) if (root / paths.MANIFEST).exists() else {}
+    expected = manifest.get("profile_rows", {})
+    counts = {name: pl.scan_parquet(root / name).select(pl.len()).collect().item() for name in PROFILE_FILES}
+    wrong = {n: (c, expected.get(n)) for n, c in counts.items() if expected.get(n) != c}
+    report.add(not wrong, "profile tables hold the rows the build wrote (manifest)",
+               f"rows (file, manifest): {wrong}" if wrong else ", ".join(f"{n} {c:,}" for n, c in counts.items()))
+    code, start = pl.col("area_code"), pl.col("period_start")
+    later = (code > code.shift(1)) | ((code == code.shift(1)) & (start >= start.shift(1)))
+    order = pl.scan_parquet(root / paths.PROFILE_HEADLINE).select(
+        later.fill_null(True).all()).collect(engine="streaming").item()
+    report.add(bool(order), "profile_headline.parquet sorted by area_code then period_start (so reads by area prune)")
 
 
 def _consistency(root: Path, values: pl.DataFrame, report: Report) -> None:

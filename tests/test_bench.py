@@ -118,3 +118,24 @@ def test_duckdb_queries_return_what_the_page_shows(store):
     replayed = duck.fetch(con, duck.PERIOD_ROWS, params).sort("area_code")
     assert replayed["area_code"].to_list() == rows["area_code"].to_list()
     assert replayed["value"].to_list() == rows["value"].to_list()
+
+
+def test_synthetic_store_has_the_profile_tables_of_its_own_values(small_store, tmp_path):
+    from polars.testing import assert_frame_equal
+
+    from explorer import profile_tables
+    from explorer.queries import profile
+
+    assert profile_tables.present(small_store)
+    again = profile_tables.write(pl.scan_parquet(small_store / paths.VALUES),
+                                 pl.read_parquet(small_store / "indicators.parquet"),
+                                 pl.read_parquet(small_store / "areas.parquet"), tmp_path,
+                                 pl.read_parquet(small_store / "breaks.parquet"))
+    assert json.loads((small_store / paths.MANIFEST).read_text())["profile_rows"] == again
+    for name in profile_tables.FILES:
+        assert_frame_equal(pl.read_parquet(small_store / name), pl.read_parquet(tmp_path / name))
+    head = pl.read_parquet(small_store / paths.PROFILE_HEADLINE)
+    assert head["indicator_id"].str.starts_with(synthetic.PREFIX).any()
+    eager, lazy = Store.open(small_store, lazy=False), Store.open(small_store, lazy=True)
+    for code, kind in [("E38000232", "sub_icb"), ("E08000032", "utla")]:
+        assert profile.full_profile(lazy, code, kind).equals(profile.full_profile(eager, code, kind))

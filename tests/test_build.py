@@ -1,5 +1,6 @@
 """The build is incremental, atomic and reports row accounting (run on real raw files)."""
 
+import json
 import shutil
 import signal
 import subprocess
@@ -51,6 +52,10 @@ def test_build_writes_store_and_second_build_is_a_no_op(dirs):
     assert any("ohid_fingertips_native" in line and "read     852" in line for line in lines)
     sources = pl.read_parquet(store / paths.SOURCES)
     assert (sources["rows_read"] == sources["rows_loaded"] + sources["rows_rejected"]).all()
+    # The area profile's tables are written into the same build, with their row counts.
+    profile_rows = json.loads((store / paths.MANIFEST).read_text())["profile_rows"]
+    assert profile_rows[paths.PROFILE_HEADLINE] == pl.read_parquet(store / paths.PROFILE_HEADLINE).height > 0
+    assert set(profile_rows) == {paths.PROFILE_HEADLINE, paths.PROFILE_SPREAD, paths.PROFILE_ENGLAND}
     again: list[str] = []
     second = build(steps=_steps(), say=again.append, **dirs)
     assert second.rebuilt == [] and any("up to date" in line for line in again)

@@ -195,3 +195,13 @@ def test_missing_inputs_give_null_flags():
     assert out.to_list() == [NOT_SIG, None]
     with pytest.raises(ValueError):
         funnel_flag([1], [2], "ratio")
+
+
+@pytest.mark.parametrize("statistic", ["proportion", "rate"])
+def test_flag_with_one_baseline_per_area_matches_one_call_per_area(statistic):
+    x = np.array([5.0, 40.0, 120.0, 3.0, 900.0, 0.0])
+    n = np.array([100.0, 400.0, 1000.0, 50.0, 10000.0, 80.0])
+    base = np.array([0.05, 0.2, 0.1, 0.01, 0.08, 0.02])
+    together = funnel_flag(x, n, statistic, baseline=base)
+    one_by_one = [funnel_flag(xi, ni, statistic, baseline=bi) for xi, ni, bi in zip(x, n, base, strict=True)]
+    assert list(together) == one_by_one and len(set(one_by_one)) >= 2

@@ -153,6 +153,7 @@ def markdown(result: dict, command: str, info: dict) -> str:
                        ("explore_warmup_s", "explore warm-up: boundary layers + 12 first views (s)"),
                        ("profile_tables_s", "profile tables, once per process (s)"),
                        ("rss_after_profile_tables_mb", "RSS after the profile tables (MB)"),
+                       ("profile_warmup_s", "profile warm-up: first view of each kind of area (s)"),
                        ("search_index_s", "search index, once per process (s)"),
                        ("rss_mb", "peak RSS of the query process (MB)"),
                        ("rss_end_mb", "RSS at the end (MB)"),

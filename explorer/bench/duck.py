@@ -6,8 +6,10 @@ as the target machine has), a view over values.parquet and small tables for area
 are fetched as Polars frames, as a page would need them. Each SQL statement returns what the
 Polars function returns for that interaction (rows per area for the period, England's series,
 the coverage table behind the selectors, the chosen areas' trend), except where a name says
-"approximate": the profile (latest value per series, England and the spread of all areas, without
-the headline-breakdown choice and parent) and the search (ILIKE on titles, definitions and
+"approximate": the profile (latest value per series, England and the spread of all areas, the
+parent's value and the peers' average, read from the same precomputed profile tables the app
+reads, without the choice between the kinds an area is, comparisons, ranks or funnel flags; from
+every value on stores without those tables) and the search (ILIKE on titles, definitions and
 synonyms rather than BM25 with a thesaurus).
 """
 
@@ -21,7 +23,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from explorer import paths
+from explorer import paths, profile_tables
 from explorer.bench.queries import peak_rss_mb, summary, timed
 
 ENGLAND = "E92000001"
@@ -81,6 +83,31 @@ LEFT JOIN eng e ON e.indicator_id = l.indicator_id AND e.sex = l.sex AND e.age =
   AND e.category IS NOT DISTINCT FROM l.category AND e.period = l.period
 ORDER BY l.indicator_id"""
 
+# With the store's precomputed profile tables (explorer.profile_tables), the same files the app
+# reads: the area's headline rows (pruned by area_code's row-group statistics), latest per
+# series, the spread and England tables (loaded once, as the app holds them), the parent's value
+# and the peers' average in the same periods. Still approximate: no choice between the kinds an
+# area is, no comparisons, intervals, ranks or funnel flags.
+PROFILE_TABLES = """
+WITH latest AS (SELECT * FROM ph WHERE area_code = $code AND value IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY indicator_id, area_type, sex, age, category
+                               ORDER BY period_start DESC) = 1),
+parent AS (SELECT indicator_id, sex, age, category, period, last(value ORDER BY period_start) AS parent_value
+    FROM ph WHERE area_code = $parent AND area_type = $parent_type GROUP BY ALL),
+peers AS (SELECT cell_id, count(*) AS peer_n, avg(value) AS peer_average FROM ph
+    WHERE area_code IN ({peers}) AND value IS NOT NULL GROUP BY cell_id)
+SELECT l.*, s.n_areas, s.minimum, s.q25, s.q75, s.maximum, e.england_value, p.parent_value, q.peer_n,
+       q.peer_average
+FROM latest l
+LEFT JOIN spread s ON s.indicator_id = l.indicator_id AND s.area_type = l.area_type AND s.sex = l.sex
+  AND s.period = l.period
+LEFT JOIN england e ON e.indicator_id = l.indicator_id AND e.sex = l.sex AND e.age = l.age
+  AND e.category IS NOT DISTINCT FROM l.category AND e.period = l.period
+LEFT JOIN parent p ON p.indicator_id = l.indicator_id AND p.sex = l.sex AND p.age = l.age
+  AND p.category IS NOT DISTINCT FROM l.category AND p.period = l.period
+LEFT JOIN peers q ON q.cell_id = l.cell_id
+ORDER BY l.indicator_id"""
+
 DOWNLOAD = """
 SELECT * FROM v WHERE indicator_id = $i AND area_type = $at
   AND ($start IS NULL OR period_start >= $start::DATE) AND ($end IS NULL OR period_end <= $end::DATE)
@@ -109,6 +136,11 @@ def connect(store_dir: Path) -> duckdb.DuckDBPyConnection:
                     FROM read_parquet('{areas}') GROUP BY ALL""")
     indicators = (store_dir / "indicators.parquet").as_posix()
     con.execute(f"CREATE TABLE ind AS SELECT * FROM read_parquet('{indicators}')")
+    if profile_tables.present(store_dir):
+        headline = (store_dir / paths.PROFILE_HEADLINE).as_posix()
+        con.execute(f"CREATE VIEW ph AS SELECT * FROM read_parquet('{headline}')")
+        for name, file in (("spread", paths.PROFILE_SPREAD), ("england", paths.PROFILE_ENGLAND)):
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet('{(store_dir / file).as_posix()}')")
     return con
 
 
@@ -134,6 +166,18 @@ def _download(con, p):
     return rows.height, rows.head(100)
 
 
+def _profile(con, p):
+    """The profile from the precomputed tables when the store has them (the app's path), else from
+    every value (older stores)."""
+    tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'spread'").fetchall()[0][0]
+    if not tables or "peers" not in p:
+        return fetch(con, PROFILE, {"code": p["area_code"]})
+    peers = p["peers"] or [None]
+    sql = PROFILE_TABLES.format(peers=", ".join(f"$peer{i}" for i in range(len(peers))))
+    return fetch(con, sql, {"code": p["area_code"], "parent": p["parent"], "parent_type": p["parent_type"],
+                            **{f"peer{i}": code for i, code in enumerate(peers)}})
+
+
 # name prefix (as in explorer.bench.queries) → what to run for one replayed selection
 def _open(con, sel):
     fetch(con, COVERAGE, {"i": sel["indicator_id"]})
@@ -154,7 +198,7 @@ RUNNERS = {
     "explore: open an indicator": (_open, ""),
     "explore: choose an area": (_area, ""),
     "explore: change period": (_period, ""),
-    "profile: open an area": (lambda con, p: fetch(con, PROFILE, {"code": p["area_code"]}), "approximate"),
+    "profile: open an area": (_profile, "approximate"),
     "download: change the filter": (_download, ""),
     "catalogue: search": (lambda con, p: _search(con, p["query"]), "approximate"),
     "store: one indicator": (lambda con, p: fetch(con, ONE_INDICATOR, {"i": p["indicator_id"]}), ""),

@@ -9,7 +9,8 @@ fixed-width copy number keeps the file sorted by indicator_id without a global s
 split around the "synthetic-" block), so the copies stream straight to Parquet with the build's
 row-group size. The catalogue, breaks and
 revisions are copied the same way; areas, links, sources and boundaries are the real ones, so the
-pages' map, names and benchmarks work unchanged.
+pages' map, names and benchmarks work unchanged. The area profile's tables are then computed from
+the synthetic values by the build's own function (`explorer.profile_tables.write`).
 
 Everything is written under a fresh temporary directory (never data/store) and the manifest says
 `"synthetic": true`.
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import polars as pl
 
-from explorer import paths
+from explorer import paths, profile_tables
 
 PREFIX = "synthetic-"
 ROW_GROUP_SIZE = 65_536  # as explorer/build.py writes values.parquet
@@ -89,7 +90,8 @@ def generate(rows: int = 10_000_000, source: Path | str | None = None, out: Path
 
     kept = pl.scan_parquet(target / paths.VALUES).select(pl.col("indicator_id").unique()).collect()
     indicators = _renamed(pl.read_parquet(source / "indicators.parquet"), copies, title_suffix=True)
-    indicators.join(kept, on="indicator_id", how="semi").write_parquet(target / "indicators.parquet")
+    indicators = indicators.join(kept, on="indicator_id", how="semi")
+    indicators.write_parquet(target / "indicators.parquet")
     for name in ("breaks", "revisions"):
         if (source / f"{name}.parquet").exists():
             frame = pl.read_parquet(source / f"{name}.parquet")
@@ -102,8 +104,12 @@ def generate(rows: int = 10_000_000, source: Path | str | None = None, out: Path
     if (source / paths.BOUNDARIES_DIR).is_dir():
         shutil.copytree(source / paths.BOUNDARIES_DIR, target / paths.BOUNDARIES_DIR, dirs_exist_ok=True)
     pl.read_parquet(source / paths.REJECTS).clear().write_parquet(target / paths.REJECTS)
+    # The area profile's tables, by the build's own function (streaming: bounded memory at 10M rows).
+    breaks = pl.read_parquet(target / "breaks.parquet") if (target / "breaks.parquet").exists() else None
+    profile_rows = profile_tables.write(pl.scan_parquet(target / paths.VALUES), indicators,
+                                        pl.read_parquet(target / "areas.parquet"), target, breaks)
     manifest = {"synthetic": True, "seed": seed, "rows": written[0], "indicators": written[1],
-                "copies": copies, "copied_from": str(source),
+                "copies": copies, "copied_from": str(source), "profile_rows": profile_rows,
                 "built_at": dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ"),
                 "seconds": round(time.perf_counter() - started, 2)}
     (target / paths.MANIFEST).write_text(json.dumps(manifest, indent=2))

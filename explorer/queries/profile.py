@@ -1,156 +1,76 @@
 """The area profile: one row per indicator for one area, against England, its parent and the
 spread of all areas of its kind, with the recent trend. No Streamlit here.
 
-Which series is "the" indicator for an area kind (its headline breakdown) is decided once per
-(indicator, area kind): the breakdown with the most recent period; then a category that is null
-or an "All ..." total; then Persons; then the most rows; then "All ages". Indicators published
-only by sex (healthy life expectancy) keep one row per sex.
-
-Everything that does not depend on the chosen area is computed once per store (`tables`): the
-headline rows split by area code, and per (indicator, kind, sex, period) the number of areas,
-lowest, 25th and 75th percentiles (interpolated at (N-1)p, Fingertips' legacy method) and highest
-value. Where a period holds both published rows and rows we re-estimated onto newer boundaries
-(CCGs in 2019/20), the spread uses the published rows only, so no place is counted twice.
-England is the producer's figure (or the store's "aggregated" sum); for proportions and crude
-rates with no England figure at all, it is the sum of every current area's counts over their
-denominators, when every area of the kind has both (`england_source` says which). A profile is
-then a few joins on small frames (tens of milliseconds).
+Everything that does not depend on the chosen area is precomputed by the build
+(`explorer.profile_tables`: which breakdown is an indicator's headline series, the spread of all
+areas, England's figures, each series' recent trend) and read once per store (`tables`); one
+area's headline rows are read on demand from the area-sorted profile_headline.parquet
+(`queries.profile_rows`). A store without these files (built before they existed) gets them
+computed once into a temporary directory with the same function. A profile is then a few joins
+on small frames.
 """
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
-import numpy as np
 import polars as pl
 
-from explorer import stats
+from explorer import paths, profile_tables, stats
+from explorer.profile_tables import JOIN, KEY, SPREAD_KEY
 from explorer.queries import profile_areas
 from explorer.queries.profile_cache import per_store
+from explorer.queries.profile_rows import AreaFile, KeyIndex, Sliced
 from explorer.store import Store
 
-KEY = ["indicator_id", "area_type", "sex", "age", "category"]
-JOIN = ["indicator_id", "sex", "age", "category", "period"]
-VALUE_COLUMNS = ["period", "period_start", "period_end", "period_type", "value", "lower_ci95", "upper_ci95",
-                 "lower_ci998", "upper_ci998", "count", "denominator", "status", "note"]
 YEARLY = {"financial_year", "calendar_year", "multi_year", "multi_financial_year", "point"}
 WORSE = ("worse", "worst")
 GETTING_WORSE = (stats.trend.INCREASING_WORSE, stats.trend.DECREASING_WORSE)
 ALL_TOPICS = "all"
 
 
-class Sliced:
-    """A frame sorted by one key column, read as {key: rows} through zero-copy slices (one
-    frame in memory instead of a thousand small ones)."""
-
-    def __init__(self, frame: pl.DataFrame, key: str):
-        self.frame = frame.sort(key, maintain_order=True)
-        runs = self.frame.select(pl.col(key)).with_row_index("_i").group_by(key, maintain_order=True).agg(
-            pl.col("_i").min().alias("start"), pl.len().alias("n"))
-        self.offsets = {k: (start, n) for k, start, n in runs.iter_rows()}
-
-    def get(self, key: str, default=None) -> pl.DataFrame | None:
-        hit = self.offsets.get(key)
-        return default if hit is None else self.frame.slice(*hit)
-
-    def __getitem__(self, key: str) -> pl.DataFrame:
-        return self.frame.slice(*self.offsets[key])
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.offsets
-
-    def __len__(self) -> int:
-        return len(self.offsets)
-
-
 @dataclass(frozen=True)
 class Tables:
     """Per-store precomputed tables (never mutated)."""
 
-    by_area: Sliced  # area_code -> that area's headline rows, oldest first
+    by_area: Sliced | AreaFile  # area_code -> that area's headline rows, oldest first
     spread: pl.DataFrame  # indicator_id, area_type, sex, period -> n_areas, minimum, q25, q75, maximum
     england: pl.DataFrame  # England's headline rows
     meta: pl.DataFrame  # catalogue columns the profile needs
     breaks: dict[str, list[tuple]]  # indicator_id -> [(area_code or None, area_type or None, period)]
-
-
-def _headline_keys(values: pl.DataFrame) -> pl.DataFrame:
-    """(indicator_id, area_type, sex, age, category) of each indicator's headline series per kind."""
-    keys = (values.filter(pl.col("value").is_not_null())
-            .group_by(KEY).agg(pl.col("period_start").max().alias("latest"), pl.len().alias("rows")))
-    total = pl.col("category").is_null() | pl.col("category").str.contains(r"^(All|Total)\b")
-    breakdown = (keys.group_by("indicator_id", "area_type", "age", "category")
-                 .agg(pl.col("latest").max(), pl.col("rows").sum(), (pl.col("sex") == "Persons").any().alias("persons"))
-                 .sort(["latest", total, "persons", "rows", pl.col("age") == "All ages", "age"],
-                       descending=[True, True, True, True, True, False], nulls_last=True)
-                 .unique(["indicator_id", "area_type"], keep="first", maintain_order=True))
-    chosen = keys.join(breakdown.select("indicator_id", "area_type", "age", "category", "persons"),
-                       on=["indicator_id", "area_type", "age", "category"], nulls_equal=True)
-    return chosen.filter(~pl.col("persons") | (pl.col("sex") == "Persons")).select(KEY)
+    spread_at: KeyIndex  # spread by SPREAD_KEY, for the profile's left join
+    england_at: KeyIndex  # england by JOIN
 
 
 @per_store
 def tables(store: Store) -> Tables:
-    values = store.all_values()
-    headline = values.join(_headline_keys(values), on=KEY, nulls_equal=True, how="semi").select(
-        "area_code", *KEY, *VALUE_COLUMNS).sort("period_start")
-    is_england = (pl.col("area_type") == "england") | (pl.col("area_code") == profile_areas.ENGLAND)
-    areas_only = headline.filter(~is_england, pl.col("value").is_not_null())
-    # Published rows only where a period also has rows we re-estimated (no place counted twice).
-    has_published = (pl.col("status") != "re-estimated").any().over("indicator_id", "area_type", "sex", "period")
-    spread_rows = areas_only.filter(~has_published | (pl.col("status") != "re-estimated"))
-    spread = spread_rows.group_by("indicator_id", "area_type", "sex", "period").agg(
-        pl.len().alias("n_areas"), pl.col("value").min().alias("minimum"),
-        pl.col("value").quantile(0.25, "linear").alias("q25"),
-        pl.col("value").quantile(0.75, "linear").alias("q75"), pl.col("value").max().alias("maximum"))
-    published = headline.filter(is_england, pl.col("area_type") == "england").select(
-        *JOIN, pl.col("value").alias("england_value"), pl.col("lower_ci95").alias("england_lower"),
-        pl.col("upper_ci95").alias("england_upper"), pl.col("count").alias("england_count"),
-        pl.col("denominator").alias("england_denominator"),
-        pl.when(pl.col("status") == "aggregated").then(pl.lit("summed by us from the producer's areas"))
-        .otherwise(pl.lit("published")).alias("england_source")).unique(JOIN, keep="last")
+    """The store's profile files: spread, England and the catalogue in memory; the headline rows
+    in memory for an eager store, read by area on demand for a lazy one."""
+    root, workdir = Path(store.path), None
+    if not profile_tables.present(root):  # an older build: compute them once, with the build's function
+        workdir = tempfile.TemporaryDirectory(prefix="explorer-profile-")
+        root = Path(workdir.name)
+        profile_tables.write(store.scan(), store.indicators(), store.areas(), root, store.table("breaks"))
+    headline = root / paths.PROFILE_HEADLINE
+    by_area = (AreaFile(headline, keep=workdir) if store.lazy
+               else Sliced(pl.read_parquet(headline), "area_code"))
+    england = pl.read_parquet(root / paths.PROFILE_ENGLAND)
+    summed = pl.format("summed by us from all {} {}", pl.col("summed_n"), pl.col("summed_type").replace_strict(
+        profile_areas.PLURAL, default=pl.col("summed_type")))
+    england = england.with_columns(pl.coalesce("england_source", summed)).drop("summed_n", "summed_type")
+    spread = pl.read_parquet(root / paths.PROFILE_SPREAD)
+    if workdir is not None and not store.lazy:
+        workdir.cleanup()
     meta = store.indicators().select(
         "indicator_id", "title", "short_title", "topic", "unit", "multiplier", "value_type", "polarity")
-    summed = _summed_england(spread_rows, meta, published, store.areas())
-    england = pl.concat([published, summed], how="vertical_relaxed")
     breaks: dict[str, list[tuple]] = {}
     table = store.table("breaks")
     if not table.is_empty():
         for ind, code, kind, period in table.select("indicator_id", "area_code", "area_type", "period").iter_rows():
             breaks.setdefault(ind, []).append((code, kind, period))
-    return Tables(Sliced(headline.filter(~is_england), "area_code"), spread, england, meta, breaks)
-
-
-def _summed_england(rows: pl.DataFrame, meta: pl.DataFrame, published: pl.DataFrame,
-                    areas: pl.DataFrame) -> pl.DataFrame:
-    """England as the sum of every area's count over the sum of denominators, for proportions and
-    crude rates the store holds no England figure for, where every current area of a kind (all
-    106 sub-ICB locations, say) has both; Wilson or Byar limits. Kinds that mixed boundary
-    configurations (CCGs) are never summed: a period could count a place twice."""
-    rates = meta.filter(pl.col("value_type").is_in(["proportion", "crude rate"])).select(
-        "indicator_id", "value_type", "multiplier")
-    current = areas.filter(pl.col("valid_to").is_null()).group_by("area_type").agg(pl.len().alias("full"))
-    groups = (rows.join(rates, on="indicator_id").group_by(*KEY, "period").agg(
-        pl.len().alias("n"), pl.col("count").is_not_null().all().alias("counts"),
-        pl.col("denominator").is_not_null().all().alias("denominators"),
-        pl.col("count").sum(), pl.col("denominator").sum(), pl.col("value_type", "multiplier").first())
-        .join(current, on="area_type")
-        .filter(pl.col("counts"), pl.col("denominators"), pl.col("denominator") > 0, pl.col("n") == pl.col("full"))
-        .join(published, on=JOIN, how="anti", nulls_equal=True)
-        .sort("n", descending=True).unique(JOIN, keep="first"))
-    if groups.is_empty():
-        return published.clear()
-    count, den, mult = groups["count"], groups["denominator"], groups["multiplier"].fill_null(100.0)
-    lo_p, up_p = stats.wilson(count, den)
-    lo_r, up_r = stats.crude_rate_ci(count, den, 1.0)
-    is_prop = groups["value_type"] == "proportion"
-    return groups.select(
-        *JOIN, (pl.col("count") / pl.col("denominator") * mult).alias("england_value"),
-        (pl.when(is_prop).then(lo_p).otherwise(lo_r) * mult).alias("england_lower"),
-        (pl.when(is_prop).then(up_p).otherwise(up_r) * mult).alias("england_upper"),
-        pl.col("count").alias("england_count"), pl.col("denominator").alias("england_denominator"),
-        pl.format("summed by us from all {} {}", pl.col("n"), pl.col("area_type").replace_strict(
-            profile_areas.PLURAL, default=pl.col("area_type"))).alias("england_source"))
+    return Tables(by_area, spread, england, meta, breaks, KeyIndex(spread, SPREAD_KEY), KeyIndex(england, JOIN))
 
 
 def area_rows(store: Store, code: str, kinds: list[str]) -> pl.DataFrame:
@@ -193,7 +113,8 @@ def full_profile(store: Store, code: str, area_type: str) -> pl.DataFrame:
     category, breakdown (plain label), period ... value, lower/upper_ci95/998, count, denominator,
     status, note, n_areas, minimum, q25, q75, maximum, england_value (+ limits, count,
     denominator), parent_code, parent_value, comparison_england (Fingertips method 1 with the
-    99.8% level), comparison_parent, trend, trend_reason. Sorted by topic then title.
+    99.8% level), comparison_parent, trend, trend_reason, cell_id (the row's indicator, breakdown
+    and period, numbered by the build: peers' rows for it share it). Sorted by topic then title.
     """
     t = tables(store)
     kinds = profile_areas.related_types(store, code, area_type)
@@ -202,8 +123,7 @@ def full_profile(store: Store, code: str, area_type: str) -> pl.DataFrame:
     if latest.is_empty():
         return pl.DataFrame()
     frame = latest.join(t.meta, on="indicator_id", how="left")
-    frame = (frame.join(t.spread, on=["indicator_id", "area_type", "sex", "period"], how="left")
-             .join(t.england, on=JOIN, how="left", nulls_equal=True))
+    frame = t.england_at.join(t.spread_at.join(frame))
     frame = _with_parent(store, frame, code, area_type)
     polarity = frame["polarity"]
     frame = frame.with_columns(
@@ -214,9 +134,8 @@ def full_profile(store: Store, code: str, area_type: str) -> pl.DataFrame:
         _breakdown_label().alias("breakdown"),
         pl.when(pl.col("sex") == "Persons").then(pl.col("indicator_id"))
         .otherwise(pl.col("indicator_id") + ":" + pl.col("sex").str.to_lowercase()).alias("row_id"))
-    trends = _trends(t, rows, frame)
-    return (frame.join(trends, on=["indicator_id", "area_type", "sex"], how="left")
-            .sort("topic", "title", "sex"))
+    trend = profile_tables.TREND_COLUMNS  # precomputed per series by the build, last in the frame
+    return frame.select(pl.exclude(*trend, "cell_id"), *trend, "cell_id").sort("topic", "title", "sex")
 
 
 def _breakdown_label() -> pl.Expr:
@@ -232,14 +151,22 @@ def _with_parent(store: Store, frame: pl.DataFrame, code: str, area_type: str) -
     empty = [pl.lit(None, pl.Float64).alias(c) for c in ("parent_value", "parent_lower", "parent_upper")]
     if parent is None:
         return frame.with_columns(pl.lit(None, pl.String).alias("parent_code"), *empty)
-    prows = tables(store).by_area.get(parent)
+    prows = _parent_rows(store, parent, kind)
     if prows is None:
         return frame.with_columns(pl.lit(parent).alias("parent_code"), *empty)
-    prows = prows.filter(pl.col("area_type") == kind).select(
+    return frame.join(prows, on=JOIN, how="left", nulls_equal=True).with_columns(pl.lit(parent).alias("parent_code"))
+
+
+@per_store(maxsize=32)
+def _parent_rows(store: Store, parent: str, kind: str) -> pl.DataFrame | None:
+    """The parent's headline value and 95% limits by JOIN (the latest row of each), for its kind."""
+    held = tables(store).by_area.scan([parent])  # a lazy store reads only these columns of its rows
+    if not held:
+        return None
+    return held[0].select("area_type", *JOIN, "value", "lower_ci95", "upper_ci95").collect().filter(
+        pl.col("area_type") == kind).select(
         *JOIN, pl.col("value").alias("parent_value"), pl.col("lower_ci95").alias("parent_lower"),
         pl.col("upper_ci95").alias("parent_upper")).unique(JOIN, keep="last")
-    return frame.join(prows, on=JOIN, how="left", nulls_equal=True).with_columns(
-        pl.lit(parent).alias("parent_code"))
 
 
 def consecutive_index(starts: list, ends: list, period_types: list) -> list[float]:
@@ -259,41 +186,6 @@ def consecutive_index(starts: list, ends: list, period_types: list) -> list[floa
         rolling = kind.startswith("multi") and (start.year - prev_start.year == 1) and start.month == prev_start.month
         out.append(out[-1] + (1.0 if adjacent or rolling else 2.0))
     return out
-
-
-def _trends(t: Tables, rows: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
-    """Fingertips' recent trend (last 5 points) of each profile row's series."""
-    group = ["indicator_id", "area_type", "sex"]
-    schema = {"indicator_id": pl.String, "area_type": pl.String, "sex": pl.String,
-              "trend": pl.String, "trend_reason": pl.String}
-    wanted = frame.select(*KEY, "polarity")
-    tail = stats.trend.POINTS_TO_USE + 1  # one extra point: a break on the oldest of 5 is allowed
-    series = (rows.filter(pl.col("value").is_not_null())
-              .join(wanted.select(KEY), on=KEY, how="semi", nulls_equal=True)
-              .group_by(group, maintain_order=True)
-              .agg(pl.len().alias("n"), pl.col("area_code").first(),
-                   *[pl.col(c).tail(tail) for c in ("period", "period_type", "period_start", "period_end",
-                                                     "value", "lower_ci95", "upper_ci95")])
-              .join(wanted.select(*group, "polarity"), on=group, how="left"))
-    out = []
-    for r in series.iter_rows(named=True):
-        key = (r["indicator_id"], r["area_type"], r["sex"])
-        index = consecutive_index(r["period_start"], r["period_end"], r["period_type"])
-        if r["n"] < stats.trend.POINTS_TO_USE:
-            out.append((*key, stats.trend.CANNOT, f"fewer than {stats.trend.POINTS_TO_USE} points ({r['n']})"))
-            continue
-        if not index or index[-1] != index[-1]:  # NaN: weekly or one-off periods
-            out.append((*key, stats.trend.CANNOT, "weekly or one-off data"))
-            continue
-        broken = t.breaks.get(r["indicator_id"], ())
-        flags = [any(p == bp and bc in (None, r["area_code"]) and bt in (None, r["area_type"])
-                     for bc, bt, bp in broken) for p in r["period"]] if broken else None
-        result = stats.recent_trend(np.array(r["value"], dtype=float), np.array(r["lower_ci95"], dtype=float),
-                                    np.array(r["upper_ci95"], dtype=float), r["polarity"], flags,
-                                    periods=np.array(index, dtype=float))
-        reason = (result.reason or "").replace("consecutive years", "consecutive periods") or None
-        out.append((*key, result.label, reason))
-    return pl.DataFrame(out, schema=schema, orient="row")
 
 
 def needs_attention(frame: pl.DataFrame) -> pl.DataFrame:

@@ -9,6 +9,7 @@ back to defaults with a plain-English notice. `query` is the canonical query to 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -67,8 +68,13 @@ class ProfileState:
         return profile_areas.area_key(self.code, self.area_type) if self.code else None
 
 
+@functools.cache
+def _topic_titles() -> tuple[tuple[str, str], ...]:
+    return tuple((t["id"], t["title"]) for t in catalogue.topics())  # topics.yaml read once per process
+
+
 def topic_titles() -> dict[str, str]:
-    return {t["id"]: t["title"] for t in catalogue.topics()}
+    return dict(_topic_titles())
 
 
 def peer_options(store: Store, area_type: str, computed: list[str] | None = None) -> list[str]:

@@ -40,15 +40,16 @@ def benchmarked(store: Store, code: str, area_type: str, peer_codes: tuple[str, 
 
 
 def _peer_values(store: Store, frame: pl.DataFrame, codes: list[str]) -> pl.DataFrame:
-    t = prof.tables(store)
-    kinds = frame["area_type"].unique().to_list()
-    parts = [t.by_area[c].filter(pl.col("area_type").is_in(kinds)) for c in codes if c in t.by_area]
-    if not parts:
-        return pl.DataFrame(schema={**{c: pl.String for c in ROW}, "area_code": pl.String,
-                                    "value": pl.Float64, "count": pl.Float64, "denominator": pl.Float64})
-    rows = pl.concat(parts, how="vertical_relaxed").filter(pl.col("value").is_not_null())
-    return rows.join(frame.select(ROW), on=ROW, how="semi", nulls_equal=True).select(
-        *ROW, "area_code", "value", "count", "denominator")
+    """The peers' values (cell_id, area_code, value, count, denominator) in the frame's cells."""
+    held = prof.tables(store).by_area.scan(codes)
+    if not held:
+        return pl.DataFrame(schema={"cell_id": pl.UInt32, "area_code": pl.String, "value": pl.Float64,
+                                    "count": pl.Float64, "denominator": pl.Float64})
+    # Only the columns needed (a lazy store reads the peers' row ranges here, in parallel; filters
+    # are applied after reading: pushed into the Parquet reader they cost more).
+    parts = pl.collect_all([rows.select("cell_id", "area_code", "value", "count", "denominator") for rows in held])
+    return pl.concat(parts, how="vertical_relaxed").filter(
+        pl.col("cell_id").is_in(frame["cell_id"].implode()), pl.col("value").is_not_null())
 
 
 def add_peer_columns(store: Store, frame: pl.DataFrame, codes: list[str]) -> pl.DataFrame:
@@ -57,15 +58,14 @@ def add_peer_columns(store: Store, frame: pl.DataFrame, codes: list[str]) -> pl.
     the area and its peers with a value)."""
     if frame.is_empty():
         return frame
-    peers = _peer_values(store, frame, codes).join(
-        frame.select(*ROW, "value_type", "multiplier"), on=ROW, nulls_equal=True)
-    summary = peers.group_by(ROW).agg(
+    peers = _peer_values(store, frame, codes).join(frame.select("cell_id", "value_type", "multiplier"), on="cell_id")
+    summary = peers.group_by("cell_id").agg(
         pl.len().alias("peer_n"), pl.col("value").mean().alias("_mean"), pl.col("value").std().alias("_sd"),
         pl.col("count").sum().alias("_count"), pl.col("denominator").sum().alias("_den"),
         (pl.col("count").is_not_null() & pl.col("denominator").is_not_null()).all().alias("_counts"),
         pl.col("value_type").first(), pl.col("multiplier").first().fill_null(100.0),
         pl.col("value").alias("_values"))
-    out = frame.join(summary.drop("value_type", "multiplier"), on=ROW, how="left", nulls_equal=True)
+    out = frame.join(summary.drop("value_type", "multiplier"), on="cell_id", how="left")
     pooled = (out["value_type"].is_in(list(FUNNEL_TYPES)) & out["_counts"].fill_null(False)
               & (out["_den"].fill_null(0) > 0))
     mult = out["multiplier"].fill_null(100.0).to_numpy()
@@ -90,6 +90,13 @@ def add_peer_columns(store: Store, frame: pl.DataFrame, codes: list[str]) -> pl.
     return _with_rank(out).drop("_mean", "_sd", "_count", "_den", "_counts", "_values")
 
 
+def _polarities(polarity: pl.Series) -> pl.Series:
+    """stats.normalise_polarity of each row (one call per distinct spelling)."""
+    spelled = polarity.cast(pl.String)
+    return spelled.replace_strict({p: stats.normalise_polarity(p) for p in spelled.drop_nulls().unique()},
+                                  default=None, return_dtype=pl.String)
+
+
 def peer_comparison(frame: pl.DataFrame) -> pl.Series:
     """Two-sample z comparison of the area with the peer average (see the module docstring)."""
     v, lo, up = (frame[c].cast(pl.Float64).to_numpy() for c in ("value", "lower_ci95", "upper_ci95"))
@@ -97,39 +104,31 @@ def peer_comparison(frame: pl.DataFrame) -> pl.Series:
     with np.errstate(invalid="ignore"):
         se = np.sqrt(((up - lo) / 3.92) ** 2 + ((bup - blo) / 3.92) ** 2)
         z = (v - b) / se
-    labels = []
-    for zi, pol in zip(z, frame["polarity"].to_list(), strict=True):
-        polarity = stats.normalise_polarity(pol)
-        if not np.isfinite(zi) or polarity is None:
-            labels.append("not compared")
-            continue
-        if abs(zi) <= stats.Z95:
-            labels.append("similar")
-            continue
-        strong = abs(zi) > stats.Z998
-        if polarity == stats.POLARITY_NONE:
-            labels.append("higher" if zi > 0 else "lower")
-            continue
-        good = (zi > 0) == (polarity == stats.POLARITY_HIGH)
-        labels.append(("best" if strong else "better") if good else ("worst" if strong else "worse"))
-    return pl.Series("peer_comparison", labels, dtype=pl.String)
+    polarity = _polarities(frame["polarity"])
+    unknown, polarity = polarity.is_null().to_numpy(), polarity.to_numpy()
+    strong, good = np.abs(z) > stats.Z998, (z > 0) == (polarity == stats.POLARITY_HIGH)
+    labels = np.select(
+        [~np.isfinite(z) | unknown, np.abs(z) <= stats.Z95, polarity == stats.POLARITY_NONE, good],
+        ["not compared", "similar", np.where(z > 0, "higher", "lower"), np.where(strong, "best", "better")],
+        np.where(strong, "worst", "worse"))
+    return pl.Series("peer_comparison", labels.tolist(), dtype=pl.String)
 
 
 def _with_rank(frame: pl.DataFrame) -> pl.DataFrame:
-    ranks, of = [], []
-    for value, values, pol in zip(frame["value"].to_list(), frame["_values"].to_list(), frame["polarity"].to_list(),
-                                  strict=True):
-        pool = [x for x in (values or []) if x is not None]
-        if value is None or not pool:
-            ranks.append(None)
-            of.append(None)
-            continue
-        everyone = [*pool, value]
-        low_first = stats.normalise_polarity(pol) == stats.POLARITY_LOW
-        ranks.append(1 + sum(1 for x in everyone if (x < value if low_first else x > value)))
-        of.append(len(everyone))
-    return frame.with_columns(pl.Series("peer_rank", ranks, dtype=pl.Int32),
-                              pl.Series("peer_rank_of", of, dtype=pl.Int32))
+    """peer_rank: 1 + how many peers beat the area (lower when low is good, else higher);
+    peer_rank_of: the peers with a value and the area. Null without a value or peers."""
+    pools = frame["_values"].list.drop_nulls()
+    n = pools.list.len().fill_null(0).to_numpy()
+    flat = pools.filter(pl.Series(n > 0)).explode().cast(pl.Float64).to_numpy()
+    owner = np.repeat(np.arange(frame.height), n)
+    value = frame["value"].cast(pl.Float64).to_numpy()
+    low_first = (_polarities(frame["polarity"]) == stats.POLARITY_LOW).fill_null(False).to_numpy()
+    beats = np.where(low_first[owner], flat < value[owner], flat > value[owner])
+    ranked = (n > 0) & frame["value"].is_not_null().to_numpy()
+    rank = 1 + np.bincount(owner, weights=beats, minlength=frame.height).astype(np.int64)
+    return frame.with_columns(
+        pl.Series("peer_rank", np.where(ranked, rank, 0), dtype=pl.Int32).set(pl.Series(~ranked), None),
+        pl.Series("peer_rank_of", np.where(ranked, n + 1, 0), dtype=pl.Int32).set(pl.Series(~ranked), None))
 
 
 # --- funnel plots -----------------------------------------------------------------------------
@@ -146,14 +145,16 @@ def add_funnel_flags(frame: pl.DataFrame) -> pl.DataFrame:
     """funnel_flag for each row against England (stats.funnel_flag; null where not applicable)."""
     if frame.is_empty():
         return frame
-    flags = []
-    for r in frame.iter_rows(named=True):
-        statistic = FUNNEL_TYPES.get(r["value_type"])
-        base, mult = r["england_value"], r["multiplier"] or 100.0
-        ok = statistic and r["count"] is not None and r["denominator"] and base is not None
-        flags.append(stats.funnel_flag(r["count"], r["denominator"], statistic, baseline=base / mult)
-                     if ok else None)
-    return frame.with_columns(pl.Series("funnel_flag", flags, dtype=pl.String))
+    flags = np.full(frame.height, None, dtype=object)
+    count, den, base = (frame[c].cast(pl.Float64) for c in ("count", "denominator", "england_value"))
+    usable = (count.is_not_null() & den.is_not_null() & (den != 0) & base.is_not_null()).to_numpy()
+    count, den, base = count.to_numpy(), den.to_numpy(), base.to_numpy()
+    mult = frame["multiplier"].cast(pl.Float64).fill_null(0.0).replace(0.0, 100.0).to_numpy()
+    for value_type, statistic in FUNNEL_TYPES.items():  # one vectorised call per statistic
+        rows = np.flatnonzero(usable & (frame["value_type"] == value_type).fill_null(False).to_numpy())
+        if rows.size:
+            flags[rows] = stats.funnel_flag(count[rows], den[rows], statistic, baseline=base[rows] / mult[rows])
+    return frame.with_columns(pl.Series("funnel_flag", flags.tolist(), dtype=pl.String))
 
 
 def funnel_summary(frame: pl.DataFrame) -> dict:
@@ -216,9 +217,9 @@ def compare_table(store: Store, codes: list[str], area_type: str, topic: str = p
         .otherwise(pl.col("short_title"))
     out = base.select(label.alias("Indicator"), pl.col("period").alias("Period"), pl.col("unit").alias("Unit"),
                       pl.col("england_value").round(2).alias("England"))
-    t = prof.tables(store)
+    held = prof.tables(store).by_area.many(codes)
     for code in codes:
-        rows = t.by_area.get(code)
+        rows = held.get(code)
         name = _unique_name(profile_areas.area_name(store, code), out.columns)
         if rows is None:
             out = out.with_columns(pl.lit(None, pl.String).alias(name))
@@ -253,8 +254,8 @@ def compare_series(store: Store, codes: list[str], row: dict) -> tuple[pl.DataFr
         return (pl.col(c) == row[c]) if row[c] is not None else pl.col(c).is_null()
 
     key = [same(c) for c in ("indicator_id", "area_type", "sex", "age", "category")]
-    parts = [t.by_area[c].filter(*key).with_columns(pl.lit(profile_areas.area_name(store, c)).alias("area_name"))
-             for c in codes[:MAX_COMPARE] if c in t.by_area]
+    parts = [rows.filter(*key).with_columns(pl.lit(profile_areas.area_name(store, c)).alias("area_name"))
+             for c, rows in t.by_area.many(codes[:MAX_COMPARE]).items()]
     series = pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame()
     if series.is_empty():
         return series, pl.DataFrame()

@@ -170,7 +170,7 @@ def funnel_flag(
     denominators: Any,
     statistic: str = "proportion",
     *,
-    baseline: float | None = None,
+    baseline: Any = None,
 ) -> Any:
     """Where each area sits on the funnel: HIGH_001, HIGH_025, LOW_001, LOW_025 or NOT_SIG.
 
@@ -178,13 +178,14 @@ def funnel_flag(
     Wilson-based limits at its own n. Rates (PHStatsMethods ``assign_funnel_significance``, crude):
     the baseline rate against the area's own 99.8%/95% limits (exact Poisson below 10 events, Byar
     above, divided by n) -- "High" when the baseline is below the area's lower limit. The baseline
-    defaults to sum(x)/sum(n) over the areas given. Missing inputs give null.
+    (a number, or one per area) defaults to sum(x)/sum(n) over the areas given. Missing inputs give
+    null.
     """
     if statistic not in STATISTICS:
         raise ValueError(f"statistic must be one of {STATISTICS}")
     kind = result_kind(numerators, denominators)
     x, n = broadcast(to_array(numerators), to_array(denominators))
-    base = _baseline(x, n) if baseline is None else float(baseline)
+    base = _baseline(x, n) if baseline is None else np.asarray(baseline, dtype=np.float64)
     ok = np.isfinite(x) & np.isfinite(n) & (n > 0) & (x >= 0)
     out = np.full(x.size, None, dtype=object)
     out[ok] = NOT_SIG

@@ -9,9 +9,12 @@ import io
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
-from explorer import charts, stats
+from explorer import charts, profile_tables, stats
 from explorer.queries import profile, profile_areas, profile_export, profile_options, profile_peers
+from explorer.queries.profile_rows import AreaFile, Sliced
+from explorer.store import Store
 
 BRADFORD_SUB_ICB = "E38000232"  # NHS Bradford District and Craven CCG (36J), now a sub-ICB location
 WEST_YORKSHIRE_ICB = "E54000054"
@@ -161,6 +164,37 @@ def test_chance_summary_counts_significant_differences():
                                              "significant_998": 1, "expected_998": 0.01}
 
 
+# --- where the precomputed tables come from --------------------------------------------------
+@pytest.fixture(scope="module")
+def old_build(store, tmp_path_factory):
+    """The real store as a build from before the profile files left it (links to its other files)."""
+    root = tmp_path_factory.mktemp("old-build") / "store"
+    root.mkdir()
+    for item in store.path.iterdir():
+        if item.name not in profile_tables.FILES:
+            (root / item.name).symlink_to(item)
+    return root
+
+
+@pytest.mark.parametrize(("where", "lazy"), [("built", True), ("old", False), ("old", True)])
+def test_every_way_of_reading_the_tables_gives_the_same_profile(store, old_build, where, lazy):
+    """The eager store (the `store` fixture) holds the built headline file in memory; a lazy store
+    reads areas by row range; an older build without the files computes them on first use."""
+    other = Store.open(store.path if where == "built" else old_build, lazy=lazy)
+    mine, theirs = profile.tables(other), profile.tables(store)
+    assert isinstance(theirs.by_area, Sliced) and isinstance(mine.by_area, AreaFile if lazy else Sliced)
+    assert mine.spread.equals(theirs.spread) and mine.england.equals(theirs.england)
+    assert "summed by us from all 106 sub-ICB locations" in set(mine.england["england_source"])
+    for code, kind in [(BRADFORD_SUB_ICB, "sub_icb"), (BRADFORD_LA, "utla"), (WEST_YORKSHIRE_ICB, "icb")]:
+        assert_frame_equal(profile.profile(other, code, kind), profile.profile(store, code, kind))
+        peers = tuple(profile_options.resolve(store, {"a": code, "at": kind}).peers)
+        expected = profile_peers.benchmarked(store, code, kind, peers)
+        assert expected.height > 10
+        assert_frame_equal(profile_peers.benchmarked(other, code, kind, peers), expected)
+    assert profile.topics_for(other, BRADFORD_SUB_ICB, "sub_icb") == profile.topics_for(store, BRADFORD_SUB_ICB,
+                                                                                          "sub_icb")
+
+
 # --- spine chart data -------------------------------------------------------------------------
 def test_spine_data_centres_the_benchmark_and_orients_by_polarity(store):
     frame = profile.with_benchmark(profile.profile(store, BRADFORD_LA, "utla"), "england")
@@ -265,3 +299,71 @@ def test_exports_neutralise_formulas_and_keep_numbers(store):
     assert book["About"]["B1"].data_type == "s"
     table = profile_export.table(profile.profile(store, BRADFORD_SUB_ICB, "sub_icb"))
     assert {"Lower 99.8% CI", "Compared with England", "Recent trend"} <= set(table.columns)
+
+
+def test_funnel_flags_for_all_rows_at_once_match_one_row_at_a_time(store):
+    for code, kind in [(BRADFORD_SUB_ICB, "sub_icb"), (BRADFORD_LA, "utla"), (WEST_YORKSHIRE_ICB, "icb")]:
+        frame = profile_peers.add_funnel_flags(profile.profile(store, code, kind))
+        one_by_one = []
+        for r in frame.iter_rows(named=True):
+            statistic = profile_peers.FUNNEL_TYPES.get(r["value_type"])
+            base, mult = r["england_value"], r["multiplier"] or 100.0
+            ok = statistic and r["count"] is not None and r["denominator"] and base is not None
+            one_by_one.append(stats.funnel_flag(r["count"], r["denominator"], statistic, baseline=base / mult)
+                              if ok else None)
+        assert frame["funnel_flag"].to_list() == one_by_one
+        assert frame["funnel_flag"].drop_nulls().n_unique() >= 2
+
+
+def _peer_comparison_one_by_one(frame: pl.DataFrame) -> list:
+    v, lo, up = (frame[c].cast(pl.Float64).to_numpy() for c in ("value", "lower_ci95", "upper_ci95"))
+    b, blo, bup = (frame[c].cast(pl.Float64).to_numpy() for c in ("peer_average", "peer_lower", "peer_upper"))
+    with np.errstate(invalid="ignore"):
+        z = (v - b) / np.sqrt(((up - lo) / 3.92) ** 2 + ((bup - blo) / 3.92) ** 2)
+    labels = []
+    for zi, pol in zip(z, frame["polarity"].to_list(), strict=True):
+        polarity = stats.normalise_polarity(pol)
+        if not np.isfinite(zi) or polarity is None:
+            labels.append("not compared")
+        elif abs(zi) <= stats.Z95:
+            labels.append("similar")
+        elif polarity == stats.POLARITY_NONE:
+            labels.append("higher" if zi > 0 else "lower")
+        else:
+            strong, good = abs(zi) > stats.Z998, (zi > 0) == (polarity == stats.POLARITY_HIGH)
+            labels.append(("best" if strong else "better") if good else ("worst" if strong else "worse"))
+    return labels
+
+
+def _rank_one_by_one(frame: pl.DataFrame, values: list) -> tuple[list, list]:
+    ranks, of = [], []
+    for value, pool, pol in zip(frame["value"].to_list(), values, frame["polarity"].to_list(), strict=True):
+        pool = [x for x in (pool or []) if x is not None]
+        if value is None or not pool:
+            ranks.append(None)
+            of.append(None)
+            continue
+        low_first = stats.normalise_polarity(pol) == stats.POLARITY_LOW
+        ranks.append(1 + sum(1 for x in [*pool, value] if (x < value if low_first else x > value)))
+        of.append(len(pool) + 1)
+    return ranks, of
+
+
+def test_peer_comparison_and_rank_for_all_rows_at_once_match_one_row_at_a_time(store):
+    compared = set()
+    for code, kind in [(BRADFORD_SUB_ICB, "sub_icb"), (BRADFORD_LA, "utla"), (WEST_YORKSHIRE_ICB, "icb")]:
+        peers = profile_options.resolve(store, {"a": code, "at": kind}).peers
+        frame = profile_peers.add_peer_columns(store, profile.profile(store, code, kind), peers)
+        assert frame["peer_comparison"].to_list() == _peer_comparison_one_by_one(frame)
+        compared |= set(frame["peer_comparison"])
+        pools = profile_peers._peer_values(store, frame, peers).group_by("cell_id").agg(pl.col("value"))
+        values = frame.select("cell_id").join(pools, on="cell_id", how="left")
+        ranks, of = _rank_one_by_one(frame, values["value"].to_list())
+        assert frame["peer_rank"].to_list() == ranks and frame["peer_rank_of"].to_list() == of
+        assert frame["peer_rank"].null_count() < frame.height
+    assert {"similar", "not compared"} < compared and len(compared) >= 4
+    fake = pl.DataFrame({"value": [3.0, None, 2.0, 5.0], "_values": [[1.0, 4.0], [1.0], None, [9.0, 5.0, 1.0]],
+                         "polarity": ["low is good", "high is good", "high is good", "high is good"]})
+    ranked = profile_peers._with_rank(fake)
+    assert ranked["peer_rank"].to_list() == [2, None, None, 2]
+    assert ranked["peer_rank_of"].to_list() == [3, None, None, 4]
