@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -177,14 +178,16 @@ def _subset(geojson: dict, codes: list) -> dict:
             "features": [f for f in geojson["features"] if f["properties"]["area_code"] in wanted]}
 
 
-def _trace(geojson: dict, codes: list, name: str, **style: Any) -> dict:
-    """One layer drawing `codes` only (see `_subset`)."""
+def _trace(geojson: dict | str, codes: list, name: str, **style: Any) -> dict:
+    """One layer drawing `codes` only (see `_subset`); a URL string (the browser fetches the
+    polygons itself) is passed through as it is."""
     style.setdefault("marker", {"line": {"color": BOUNDARY_LINE, "width": 0.6}, "opacity": 1})
-    return {"type": "choroplethmap", "geojson": _subset(geojson, codes), "locations": codes,
+    shapes = geojson if isinstance(geojson, str) else _subset(geojson, codes)
+    return {"type": "choroplethmap", "geojson": shapes, "locations": codes,
             "featureidkey": "properties.area_code", "name": name, **style}
 
 
-def _flat(geojson: dict, codes: list, hover: list, colour: str, name: str) -> dict:
+def _flat(geojson: dict | str, codes: list, hover: list, colour: str, name: str) -> dict:
     """A single-colour layer with its own legend entry (one per category)."""
     return _trace(geojson, codes, name, z=[1] * len(codes), colorscale=[[0, colour], [1, colour]],
                   showscale=False, showlegend=True, hovertext=hover, hovertemplate=HOVER)
@@ -226,6 +229,10 @@ def choropleth(
     benchmark_label: str = "England",
     title: str | None = None,
     height: int = 680,
+    *,
+    geojson_url: str | None = None,
+    hover_text: Mapping[str, str] | None = None,
+    bounds: tuple[float, float, float, float] | None = None,
 ) -> go.Figure:
     """Map of `frame` (area_code, area_name, value, optional lower/upper_ci95, comparison, quintile)
     over `geojson` (features keyed by properties.area_code: see `keyed_geojson`).
@@ -234,21 +241,34 @@ def choropleth(
     (categorical, explorer.stats.quintiles labels) or "value" (continuous colour bar). Areas of
     the boundary file with no row or no value are grey with "No data" in the hover; `highlight`
     codes are outlined thickly. The view is fitted to the features' bounds.
+
+    `geojson_url`: a same-origin URL of the same boundary file; the traces then point the browser
+    at it instead of carrying the polygons (and `geojson` is read only for its codes, names and
+    extent). `hover_text`: area_code → hover text replacing the default one (areas it lacks keep
+    theirs). `bounds`: `geojson_bounds(geojson)` when the caller already has it.
     """
     if colour_by not in COLOUR_BY:
         raise ValueError(f"colour_by must be one of {COLOUR_BY}")
     ind = IndicatorText(indicator)
     bench = esc(benchmark_label)
-    geojson = compact_geojson(geojson)
+    if geojson_url is None:
+        geojson = compact_geojson(geojson)
     features = _feature_names(geojson)
+    shapes = geojson_url if geojson_url is not None else geojson
     rows = frame.filter(pl.col("area_code").is_in(list(features)) & pl.col("value").is_finite())
     codes = rows["area_code"].to_list()
-    hover = _hover(rows, features, ind, bench)
+    if hover_text is None:
+        hover = _hover(rows, features, ind, bench)
+    else:
+        missing = [c for c in codes if c not in hover_text]
+        default = dict(zip(missing, _hover(rows.filter(pl.col("area_code").is_in(missing)), features, ind, bench),
+                           strict=True)) if missing else {}
+        hover = [hover_text[c] if c in hover_text else default[c] for c in codes]
 
     fig = Draft()
     if colour_by == "value":
         fig.data.append(_trace(
-            geojson, codes, "Value", z=rows["value"].to_list(), colorscale=palette.VALUE_SCALE,
+            shapes, codes, "Value", z=rows["value"].to_list(), colorscale=palette.VALUE_SCALE,
             showlegend=False, hovertext=hover, hovertemplate=HOVER,
             colorbar={"title": {"text": ind.unit or "Value", "side": "right"}, "thickness": 16}))
     else:
@@ -257,17 +277,19 @@ def choropleth(
             idx = [i for i, k in enumerate(keys) if k == key]
             if idx:
                 picked = [codes[i] for i in idx]
-                fig.data.append(_flat(geojson, picked, [hover[i] for i in idx], colour, legend))
+                fig.data.append(_flat(shapes, picked, [hover[i] for i in idx], colour, legend))
     drawn = set(codes)
     no_data = [c for c in features if c not in drawn]
     if no_data:
-        no_data_hover = [hover_lines(esc(features[c] or c), "No data") for c in no_data]
-        fig.data.append(_flat(geojson, no_data, no_data_hover, palette.NO_DATA, "No data"))
+        given = hover_text or {}
+        no_data_hover = [given[c] if c in given else hover_lines(esc(features[c] or c), "No data")
+                         for c in no_data]
+        fig.data.append(_flat(shapes, no_data, no_data_hover, palette.NO_DATA, "No data"))
     chosen = [c for c in (highlight or []) if c in features]
     if chosen:
         # Transparent fill, thick dark outline, drawn last so it sits on top.
         fig.data.append(_trace(
-            geojson, chosen, "Selected area" + ("s" if len(chosen) > 1 else "") + " (thick outline)",
+            shapes, chosen, "Selected area" + ("s" if len(chosen) > 1 else "") + " (thick outline)",
             z=[1] * len(chosen), colorscale=TRANSPARENT, showscale=False, showlegend=True, hoverinfo="skip",
             marker={"line": {"color": palette.TEXT, "width": 3.5}}))
     outside = frame.filter(~pl.col("area_code").is_in(list(features))).height
@@ -278,6 +300,6 @@ def choropleth(
                  height=height, legend=colour_by != "value" or bool(no_data or chosen))
     # Fit a conservative box (narrow page, legend wrapped onto several rows) so no area is cut
     # off; people can still zoom in.
-    view = map_view(geojson_bounds(geojson), width=min(height, 520), height=height - 220)
+    view = map_view(bounds or geojson_bounds(geojson), width=min(height, 520), height=height - 220)
     fig.layout.update(map={"style": MAP_STYLE, "layers": [], **view}, dragmode="pan")
     return fig.figure()

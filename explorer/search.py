@@ -21,9 +21,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from explorer import catalogue, periods
+from explorer import search_scoring as scoring
 from explorer.search_text import THESAURUS_PATH, deletes, load_thesaurus, stem, stems, within_one_edit, words
 
 # Field → (weight, BM25 length normalisation b). Titles decide; definitions only nudge.
@@ -37,6 +39,11 @@ EXACT_BONUS = 3.0        # the whole query is an indicator's title, short title,
 MAX_QUERY_WORDS = 30     # a pasted paragraph is cut here; phrase lookups grow with its square
 RELATIVE_FLOOR = 0.12    # drop matches under 12% of the best score: stray topic-blurb hits
 LIST_GAP = 10            # position gap between list items so a phrase never spans two synonyms
+N_FIELDS = len(FIELDS)
+WEIGHTS = np.array([w for w, _ in FIELDS.values()])
+POSITION_BITS = 24       # a word's position within its field (the longest definition is a few hundred words)
+_NO_DOCS = np.zeros(0, dtype=np.int64)
+_NO_SCORES = np.zeros(0)
 
 OUTPUT_SCHEMA = {"indicator_id": pl.String, "title": pl.String, "producers": pl.List(pl.String),
                  "topic": pl.String, "latest_period": pl.String, "area_types": pl.List(pl.String),
@@ -54,11 +61,17 @@ class _Term:
 
 @dataclass
 class SearchIndex:
+    """The catalogue as arrays: each stem's occurrences are one sorted int64 array of
+    (document, field, position) keys, so scoring a word or a phrase over every indicator is a few
+    numpy operations rather than a Python loop per indicator."""
+
     base: pl.DataFrame                 # output columns, one row per indicator, in doc order
-    postings: dict[str, dict[int, dict[str, set[int]]]]
-    norms: list[dict[str, float]]
-    whole: list[set[tuple[str, ...]]]  # whole-field phrases for the exact bonus
+    occurrences: dict[str, np.ndarray]  # stem → sorted keys ((doc * N_FIELDS + field) << POSITION_BITS) | position
+    doc_freq: dict[str, int]           # stem → how many documents hold it
+    norms: np.ndarray                  # (documents, fields): BM25 length normalisation
+    whole: dict[tuple[str, ...], np.ndarray]  # whole-field phrase → documents (for the exact bonus)
     topics: list[str]
+    title_rank: np.ndarray             # documents' order by (title folded, id): ties in score
     sort_keys: list[tuple[str, str, str]]
     producers: list[list[str]]
     area_types: list[list[str]]
@@ -70,49 +83,60 @@ class SearchIndex:
     thesaurus: dict = field(default_factory=dict)
     thesaurus_stems: frozenset[str] = frozenset()
     columns: frozenset[str] = frozenset()
+    listing: list[int] = field(default_factory=list)   # every document by topic, title, id (empty query)
 
     @classmethod
     def from_catalogue(cls, frame: pl.DataFrame, thesaurus_path: Path = THESAURUS_PATH) -> SearchIndex:
         """Index a built catalogue (indicators.parquet) or bare definitions (catalogue.definitions)."""
         rows = frame.to_dicts()
         topic_text = {t["id"]: f"{t['title']} {t.get('description', '')}" for t in catalogue.topics()}
-        postings: dict[str, dict[int, dict[str, set[int]]]] = {}
-        lengths: list[dict[str, int]] = []
-        whole: list[set[tuple[str, ...]]] = []
+        keys: dict[str, list[int]] = {}
+        lengths = np.zeros((len(rows), N_FIELDS))
+        whole: dict[tuple[str, ...], list[int]] = {}
         vocabulary: dict[str, str] = {}
+        tokens: dict[str | None, tuple[list[str], tuple[str, ...]]] = {}  # texts repeat (topic blurbs)
         for doc, row in enumerate(rows):
             texts = {"title": [row.get("title")], "short title": [row.get("short_title")],
                      "synonym": list(row.get("synonyms") or []),
                      "id": [str(row.get("indicator_id", "")).replace("-", " ")],
                      "topic": [topic_text.get(row.get("topic"), str(row.get("topic", "")).replace("-", " "))],
                      "producer": list(row.get("producers") or []), "definition": [row.get("definition")]}
-            lengths.append({})
-            whole.append(set())
-            for name, items in texts.items():
+            for f, (name, items) in enumerate(texts.items()):  # FIELDS order
+                slot = (doc * N_FIELDS + f) << POSITION_BITS
                 position = 0
                 for item in items:
-                    item_words = words(item)
-                    item_stems = tuple(stem(w) for w in item_words)
-                    vocabulary.update(zip(item_words, item_stems, strict=True))
+                    if item not in tokens:
+                        item_words = words(item)
+                        tokens[item] = (item_words, tuple(stem(w) for w in item_words))
+                        vocabulary.update(zip(*tokens[item], strict=True))
+                    item_stems = tokens[item][1]
                     for offset, s in enumerate(item_stems):
-                        postings.setdefault(s, {}).setdefault(doc, {}).setdefault(name, set()).add(
-                            position + offset)
+                        keys.setdefault(s, []).append(slot | (position + offset))
                     position += len(item_stems) + LIST_GAP
-                    lengths[-1][name] = lengths[-1].get(name, 0) + len(item_stems)
+                    lengths[doc, f] += len(item_stems)
                     if name in ("title", "short title", "synonym", "id") and item_stems:
-                        whole[-1].add(item_stems)
-        averages = {name: max(1.0, sum(ln.get(name, 0) for ln in lengths) / max(1, len(lengths)))
-                    for name in FIELDS}
-        norms = [{name: 1 - b + b * ln.get(name, 0) / averages[name] for name, (_, b) in FIELDS.items()}
-                 for ln in lengths]
-        index = cls(base=_base_frame(frame), postings=postings, norms=norms, whole=whole,
-                    topics=[r.get("topic") or "" for r in rows],
+                        docs = whole.setdefault(item_stems, [])
+                        if not docs or docs[-1] != doc:
+                            docs.append(doc)
+        occurrences = {s: np.unique(np.array(k, dtype=np.int64)) for s, k in keys.items()}
+        averages = np.maximum(1.0, lengths.sum(axis=0) / max(1, len(rows)))
+        b = np.array([b for _, b in FIELDS.values()])
+        order = sorted(range(len(rows)), key=lambda d: ((rows[d].get("title") or "").casefold(),
+                                                        rows[d]["indicator_id"]))
+        title_rank = np.empty(len(rows), dtype=np.int64)
+        title_rank[order] = np.arange(len(rows))
+        index = cls(base=_base_frame(frame), occurrences=occurrences,
+                    doc_freq={s: len(np.unique(k >> POSITION_BITS) // N_FIELDS) for s, k in occurrences.items()},
+                    norms=1 - b + b * lengths / averages,
+                    whole={k: np.array(v, dtype=np.int64) for k, v in whole.items()},
+                    topics=[r.get("topic") or "" for r in rows], title_rank=title_rank,
                     sort_keys=[(r.get("topic") or "", (r.get("title") or "").casefold(), r["indicator_id"])
                                for r in rows],
                     producers=[list(r.get("producers") or []) for r in rows],
                     area_types=[list(r.get("area_types") or []) for r in rows],
                     coverage=[(r.get("first_period_start"), r.get("last_period_end")) for r in rows],
                     thesaurus=load_thesaurus(thesaurus_path), columns=frozenset(frame.columns))
+        index.listing = sorted(range(len(rows)), key=lambda d: index.sort_keys[d])
         index._build_spelling(vocabulary)
         return index
 
@@ -123,7 +147,7 @@ class SearchIndex:
             for text in [e.key_text for e in expansions]:
                 vocabulary.update(zip(words(text), key_stems, strict=False))
         self.vocabulary = {w: s for w, s in vocabulary.items() if len(w) >= 4 and w.isalpha()}
-        self.surface_df = {w: len(self.postings.get(s, ())) for w, s in self.vocabulary.items()}
+        self.surface_df = {w: self.doc_freq.get(s, 0) for w, s in self.vocabulary.items()}
         for w in self.vocabulary:
             for key in deletes(w) | {w}:
                 self.by_deletion.setdefault(key, set()).add(w)
@@ -133,7 +157,7 @@ class SearchIndex:
     def _known(self, word: str) -> bool:
         """In the catalogue or in a thesaurus phrase ("thinners" of "blood thinners"): not a typo."""
         s = stem(word)
-        return s in self.postings or s in self.thesaurus_stems
+        return s in self.occurrences or s in self.thesaurus_stems
 
     def correct(self, word: str) -> str | None:
         """The likeliest word one edit away from an unknown `word` of 5+ letters, else None."""
@@ -188,75 +212,83 @@ class SearchIndex:
                                   f"synonym: {expansion.key_text} → {text}", group=f"{start}:{end}:{n}"))
         return list(terms.values()), tuple(query)
 
-    def _term_scores(self, term: _Term) -> dict[int, tuple[float, str]]:
-        """BM25F score of one word or phrase per document, with the field it counted most in."""
-        lists = [self.postings.get(s) for s in term.stems]
-        if not all(lists):
-            return {}
-        docs = set(lists[0]).intersection(*lists[1:]) if len(lists) > 1 else lists[0].keys()
-        weighted: dict[int, tuple[float, str]] = {}
-        for doc in docs:
-            total, best, best_field = 0.0, 0.0, ""
-            for name, positions in lists[0][doc].items():
-                if len(lists) == 1:
-                    tf = len(positions)
-                else:
-                    later = [lst[doc].get(name) for lst in lists[1:]]
-                    tf = 0 if not all(later) else sum(
-                        all(p + k in later[k - 1] for k in range(1, len(lists))) for p in positions)
-                if tf:
-                    part = FIELDS[name][0] * tf / self.norms[doc][name]
-                    total += part
-                    if part > best:
-                        best, best_field = part, name
-            if total:
-                weighted[doc] = (total, best_field)
-        idf = math.log(1 + (len(self.norms) - len(weighted) + 0.5) / (len(weighted) + 0.5))
-        return {doc: (idf * w * (K1 + 1) / (K1 + w), name) for doc, (w, name) in weighted.items()}
+    def _term_scores(self, term: _Term) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """BM25F score of one word or phrase per document holding it: (documents ascending,
+        scores, the field each counted most in, as an index into FIELDS)."""
+        arrays = [self.occurrences.get(s) for s in term.stems]
+        if any(a is None for a in arrays):
+            return _NO_DOCS, _NO_SCORES, _NO_DOCS
+        hits = arrays[0]
+        for k, later in enumerate(arrays[1:], 1):  # the phrase goes on k words later, same field
+            hits = hits[np.isin(hits + k, later, assume_unique=True)]
+        slots, tf = scoring.runs(hits >> POSITION_BITS)
+        if not slots.size:
+            return _NO_DOCS, _NO_SCORES, _NO_DOCS
+        doc_of, field_of = np.divmod(slots, N_FIELDS)
+        docs, per_doc = scoring.runs(doc_of)
+        row = np.repeat(np.arange(docs.size), per_doc)
+        parts = np.zeros((docs.size, N_FIELDS))
+        parts[row, field_of] = WEIGHTS[field_of] * tf / self.norms[doc_of, field_of]
+        total = np.zeros(docs.size)
+        for f in range(N_FIELDS):   # field by field, as a sum over the fields in order would add
+            total = total + parts[:, f]
+        idf = math.log(1 + (len(self.norms) - docs.size + 0.5) / (docs.size + 0.5))
+        return docs, idf * total * (K1 + 1) / (K1 + total), parts.argmax(axis=1)
 
     def search(self, query: str | None, limit: int | None = 20, topic=None, producer=None,
                area_type=None, covers_period=None) -> pl.DataFrame:
         """Ranked matches (score high → low, ties by title then id). An empty query lists every
         indicator passing the filters, by topic then title, whatever `limit` says."""
-        allowed = self._filter(topic, producer, area_type, covers_period)
+        allowed_docs = self._filter(topic, producer, area_type, covers_period)
         typed = words(query)[:MAX_QUERY_WORDS]
         if not typed:
-            order = sorted(allowed, key=lambda d: self.sort_keys[d])
+            order = [d for d in self.listing if d in allowed_docs]
             return self._frame(order, [0.0] * len(order), [""] * len(order))
+        allowed = np.zeros(len(self.norms), dtype=bool)
+        allowed[list(allowed_docs)] = True
         terms, query_stems = self._terms(typed)
-        scores: dict[int, float] = {}
-        notes: dict[int, list[tuple[float, str]]] = {}
-        covered: dict[int, set[int]] = {}
-        grouped: dict[str, dict[int, list[tuple[float, str]]]] = {}
+        scores = np.zeros(len(self.norms))
+        matched = np.zeros(len(self.norms), dtype=bool)
+        covered = np.zeros(len(self.norms), dtype=np.int64)   # bit i: query word i is covered
+        notes: list[tuple[np.ndarray, np.ndarray, str | None, np.ndarray]] = []
+        grouped: dict[str, list[tuple[np.ndarray, np.ndarray, str | None, np.ndarray]]] = {}
         for term in terms:
-            for doc, (score, name) in self._term_scores(term).items():
-                if doc not in allowed:
-                    continue
-                label = term.label or name
-                if term.group:
-                    grouped.setdefault(term.group, {}).setdefault(doc, []).append(
-                        (score * term.weight, label))
-                else:
-                    scores[doc] = scores.get(doc, 0.0) + score * term.weight
-                    notes.setdefault(doc, []).append((score * term.weight, label))
-                covered.setdefault(doc, set()).update(term.covers)
-        for per_doc in grouped.values():   # alternatives: best counts fully, the rest decay
-            for doc, parts in per_doc.items():
-                parts.sort(reverse=True)
-                scores[doc] = scores.get(doc, 0.0) + sum(s * 0.5 ** k for k, (s, _) in enumerate(parts))
-                notes.setdefault(doc, []).append(parts[0])
-        for doc in list(scores):
-            if query_stems in self.whole[doc]:
-                scores[doc] += EXACT_BONUS
-            scores[doc] = round(scores[doc] * len(covered[doc]) / len(typed), 4)
-        floor = max(scores.values(), default=0.0) * RELATIVE_FLOOR
-        ranked = sorted((d for d in scores if scores[d] > 0 and scores[d] >= floor),
-                        key=lambda d: (-scores[d], self.sort_keys[d][1], self.sort_keys[d][2]))
-        ranked = ranked[:limit] if limit else ranked
-        return self._frame(ranked, [scores[d] for d in ranked], [_note(notes[d]) for d in ranked])
+            docs, score, best = self._term_scores(term)
+            keep = allowed[docs]
+            docs, score, best = docs[keep], score[keep] * term.weight, best[keep]
+            if not docs.size:
+                continue
+            if term.group:
+                grouped.setdefault(term.group, []).append((docs, score, term.label, best))
+            else:
+                scores[docs] = scores[docs] + score
+                notes.append((docs, score, term.label, best))
+            covered[docs] |= sum(1 << i for i in term.covers)
+            matched[docs] = True
+        group_best = [scoring.add_group(scores, parts) for parts in grouped.values()]  # alternatives
+        hits = np.flatnonzero(matched)
+        if not hits.size:
+            return self._frame([], [], [])
+        exact = self.whole.get(query_stems)
+        if exact is not None:
+            bonus = exact[matched[exact]]
+            scores[bonus] = scores[bonus] + EXACT_BONUS
+        n_covered = np.zeros(hits.size, dtype=np.int64)
+        for i in range(len(typed)):
+            n_covered += (covered[hits] >> i) & 1
+        final = [round(s * c / len(typed), 4) for s, c in zip(scores[hits].tolist(), n_covered.tolist(),
+                                                              strict=True)]
+        final_arr = np.array(final)
+        floor = final_arr.max() * RELATIVE_FLOOR
+        keep = (final_arr > 0) & (final_arr >= floor)
+        hits, final_arr = hits[keep], final_arr[keep]
+        order = np.lexsort((self.title_rank[hits], -final_arr))
+        ranked = hits[order][:limit] if limit else hits[order]
+        scored = final_arr[order][:len(ranked)].tolist()
+        return self._frame(ranked.tolist(), scored, scoring.notes(ranked, notes, group_best, FIELDS))
 
-    def _filter(self, topic, producer, area_type, covers_period) -> set[int]:
-        docs = set(range(len(self.norms)))
+    def _filter(self, topic, producer, area_type, covers_period) -> set[int] | range:
+        docs: set[int] | range = range(len(self.norms))
         if topic:
             wanted = _as_set(topic)
             docs = {d for d in docs if self.topics[d] in wanted}
@@ -284,20 +316,6 @@ class SearchIndex:
     def _frame(self, docs: list[int], scores: list[float], notes: list[str]) -> pl.DataFrame:
         out = self.base[docs] if docs else self.base.clear()
         return out.hstack([pl.Series("score", scores, pl.Float64), pl.Series("matched", notes, pl.String)])
-
-
-def _note(parts: list[tuple[float, str]]) -> str:
-    """Why it matched: two distinct reasons, strongest first within each kind, the words as typed
-    (a field name) before spelling or partial-word fixes before the thesaurus: "title; synonym:
-    fat → obesity", "spelling: diabetis → diabetes; synonym"."""
-    def kind(label: str) -> int:
-        return 0 if ":" not in label else 1 if label.startswith(("spelling", "partial")) else 2
-
-    seen: list[str] = []
-    for _, label in sorted(parts, key=lambda p: (kind(p[1]), -p[0])):
-        if label not in seen:
-            seen.append(label)
-    return "; ".join(seen[:2])
 
 
 def _base_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -357,7 +375,10 @@ def index_for(indicators: pl.DataFrame) -> SearchIndex:
         _CACHE[key] = (indicators, index)
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
-        return index
+    from explorer.queries.memo import settle  # the index lives as long as the catalogue
+
+    settle("search-index")
+    return index
 
 
 def search(indicators: pl.DataFrame, query: str | None, limit: int | None = 20, topic=None,

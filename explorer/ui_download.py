@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 import polars as pl
 import streamlit as st
 
-from explorer import catalogue, export
+from explorer import export
+from explorer.queries import catalogue as queries_catalogue
 from explorer.queries import download as dq
 from explorer.queries import download_url as du
 from explorer.store import Store
@@ -28,7 +29,7 @@ K = {  # widget keys
 
 
 def topic_titles() -> dict[str, str]:
-    return {t["id"]: t["title"] for t in catalogue.topics()}
+    return dict(queries_catalogue.topic_titles())  # topics.yaml is read once per process, not every rerun
 
 
 def sync_from_url(store: Store) -> list[str]:

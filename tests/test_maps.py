@@ -142,6 +142,27 @@ def test_map_escapes_names_and_rejects_unkeyed_or_unknown_options(icb, health_in
         maps.choropleth(frame, maps.load_geojson(ICB_FILE), HEALTH)
 
 
+def test_map_can_point_at_a_url_and_take_hover_text_and_bounds(icb, health_index):
+    url = "app/static/boundaries/build/icb_2023.geojson"
+    given = {CHESHIRE: "Cheshire, as the page words it", "E54000063": "No value: suppressed (*)"}
+    plain = maps.choropleth(health_index, icb, HEALTH, colour_by="quintile", highlight=[CHESHIRE])
+    fig = maps.choropleth(health_index, icb, HEALTH, colour_by="quintile", highlight=[CHESHIRE],
+                          geojson_url=url, hover_text=given, bounds=maps.geojson_bounds(icb))
+    assert {t.geojson for t in fig.data} == {url}  # the browser fetches the polygons itself
+    assert fig.layout.map == plain.layout.map
+    for ours, theirs in zip(fig.data, plain.data, strict=True):
+        assert list(ours.locations) == list(theirs.locations) and ours.name == theirs.name
+        if theirs.hovertext is None:  # the outline of the chosen areas has no hover
+            assert ours.hovertext is None
+            continue
+        for code, mine, default in zip(ours.locations, ours.hovertext, theirs.hovertext, strict=True):
+            assert mine == given.get(code, default)  # given text replaces the default, others keep theirs
+    hovers = {c: h for t in fig.data for c, h in zip(t.locations, t.hovertext or [], strict=False)}
+    assert hovers[CHESHIRE] == given[CHESHIRE] and hovers["E54000063"] == given["E54000063"]
+    nearby = maps.choropleth(health_index, icb, HEALTH, bounds=(-3.0, 53.0, -2.0, 54.0))
+    assert nearby.layout.map.center.lon == -2.5
+
+
 # --- comparison map -----------------------------------------------------------------------------
 def test_comparison_map_uses_the_comparison_palette(utla_boundaries):
     frame = utla()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 import statistics
 import subprocess
@@ -20,7 +21,7 @@ import pytest
 import yaml
 
 from explorer import catalogue, cli, paths, search, search_cli
-from explorer.search_text import THESAURUS_PATH, deletes, load_thesaurus, stem, within_one_edit, words
+from explorer.search_text import THESAURUS_PATH, deletes, load_thesaurus, stem, stems, within_one_edit, words
 from explorer.sources.base import load_meta
 
 DEFINITIONS, YAML_PROBLEMS = search_cli.definitions_from_sources()
@@ -249,6 +250,58 @@ def test_bare_definitions_work_without_coverage_columns():
     assert found["producers"][0].to_list() == []
     with pytest.raises(ValueError, match="area_type"):
         search.search(bare, "x", area_type="ccg")
+
+
+def _scores_by_loop(frame: pl.DataFrame, phrase: tuple[str, ...]) -> dict[int, tuple[float, str]]:
+    """BM25F of one word or phrase, document by document and field by field: what the index's
+    array arithmetic must reproduce exactly."""
+    topic_text = {t["id"]: f"{t['title']} {t.get('description', '')}" for t in catalogue.topics()}
+    fields, lengths = [], []
+    for row in frame.to_dicts():
+        texts = {"title": [row.get("title")], "short title": [row.get("short_title")],
+                 "synonym": list(row.get("synonyms") or []), "id": [row["indicator_id"].replace("-", " ")],
+                 "topic": [topic_text.get(row.get("topic"), row.get("topic"))],
+                 "producer": list(row.get("producers") or []), "definition": [row.get("definition")]}
+        positions, length = {}, {}
+        for name, items in texts.items():
+            at, position = {}, 0
+            for item in items:
+                item_stems = [stem(w) for w in words(item)]
+                for offset, s in enumerate(item_stems):
+                    at.setdefault(s, set()).add(position + offset)
+                position += len(item_stems) + search.LIST_GAP
+                length[name] = length.get(name, 0) + len(item_stems)
+            positions[name] = at
+        fields.append(positions)
+        lengths.append(length)
+    average = {n: max(1.0, sum(ln.get(n, 0) for ln in lengths) / len(lengths)) for n in search.FIELDS}
+    found = {}
+    for doc, positions in enumerate(fields):
+        total, best, best_field = 0.0, 0.0, ""
+        for name, (weight, b) in search.FIELDS.items():
+            at = positions[name]
+            tf = sum(all(p + k in at.get(s, ()) for k, s in enumerate(phrase)) for p in at.get(phrase[0], ()))
+            if tf:
+                part = weight * tf / (1 - b + b * lengths[doc].get(name, 0) / average[name])
+                total += part
+                if part > best:
+                    best, best_field = part, name
+        if total:
+            found[doc] = (total, best_field)
+    idf = math.log(1 + (len(fields) - len(found) + 0.5) / (len(found) + 0.5))
+    return {d: (idf * w * (search.K1 + 1) / (search.K1 + w), f) for d, (w, f) in found.items()}
+
+
+def test_array_scores_equal_the_document_by_document_sum(defs):
+    index = search.SearchIndex.from_catalogue(defs)
+    phrases = [(stem("diabetes"),), (stem("health"),), (stem("rate"),), stems("blood pressure"),
+               stems("mental health"), stems("life expectancy at birth"), (stem("zzqx"),)]
+    for phrase in phrases:
+        docs, scores, best = index._term_scores(search._Term(phrase, 1.0, frozenset({0}), None))
+        expected = _scores_by_loop(defs, phrase)
+        assert docs.tolist() == sorted(expected), phrase
+        assert scores.tolist() == [expected[d][0] for d in sorted(expected)], phrase  # to the last bit
+        assert [list(search.FIELDS)[f] for f in best.tolist()] == [expected[d][1] for d in sorted(expected)]
 
 
 def test_empty_query_lists_everything_by_topic_then_title(defs):

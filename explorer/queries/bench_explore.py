@@ -21,14 +21,15 @@ import time
 
 import plotly.io
 
-from explorer.queries import explore_figures, explore_options, summary
+from explorer.queries import explore_figures, explore_options, memo, summary
 from explorer.queries.explore import explore, table_frame
 from explorer.queries.explore_map import boundary_url
 from explorer.store import Store
 
 EMBED = False  # --embed-polygons: measure the map carrying its polygons (no static serving)
 # Entries that stay loaded for the life of the process (loaded by the first page view).
-PROCESS_WIDE = {"geojson", "layers", "names", "current", "parent", "indicators", "boundary-url"}
+PROCESS_WIDE = {"geojson", "layers", "names", "current", "parent", "indicators", "boundary-url", "outline",
+                "used-topics", "indicator-labels", "indicator-pool"}
 SCENARIOS = {
     "default view (diabetes, CCGs, 2019/20)": {},
     "choose an area": {"a": "E38000232"},
@@ -61,9 +62,7 @@ def interaction(store: Store, query: dict) -> None:
 
 
 def forget_selections() -> None:
-    with explore_options._LOCK:
-        for key in [k for k in explore_options._CACHE if k[1] not in PROCESS_WIDE]:
-            del explore_options._CACHE[key]
+    memo.forget(keep=PROCESS_WIDE)
 
 
 def main() -> None:

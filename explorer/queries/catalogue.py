@@ -132,10 +132,21 @@ def results_table(found: pl.DataFrame) -> pl.DataFrame:
         pl.col("latest_period").alias("Latest period"),
         pl.concat_str(pl.col("first_period").fill_null("?"), pl.lit(" to "),
                       pl.col("latest_period").fill_null("?")).alias("Periods"),
-        pl.col("area_types").map_elements(area_types_text, return_dtype=pl.String).alias("Area types"),
+        _area_types_text(found["area_types"]).alias("Area types"),
         pl.col("topic").replace(titles).alias("Topic"),
         pl.col("matched").alias("Matched on"),
     )
+
+
+def _area_types_text(column: pl.Series) -> pl.Series:
+    """`area_types_text` of each list, worked out once per distinct list (a few dozen)."""
+    return pl.Series([None if key is None else _area_types_key(key) for key in column.list.join(",").to_list()],
+                     dtype=pl.String)
+
+
+@functools.lru_cache(maxsize=1024)
+def _area_types_key(key: str) -> str:
+    return area_types_text(key.split(",") if key else [])
 
 
 # --- one indicator --------------------------------------------------------------------------------

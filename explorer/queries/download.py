@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
@@ -43,6 +41,7 @@ from explorer.queries.download_spec import (  # noqa: F401  (re-exported: the AP
     P_TOPIC,
     age_token,
 )
+from explorer.queries.memo import memo
 from explorer.state import UrlState
 from explorer.store import Store
 
@@ -109,29 +108,14 @@ class Filter:
 
 
 # --- small per-store caches -------------------------------------------------------------------
-_LOCK = threading.Lock()
-_CACHES: dict[str, OrderedDict[tuple, tuple[Store, object]]] = {"rows": OrderedDict(), "other": OrderedDict()}
 # Selected rows can be large (a whole-store selection is ~370k rows), so only a few are kept;
 # the small lookups (names, choices, titles) are kept by the dozen.
-_SIZES = {"rows": 4, "other": 64}
+_SIZES = {"rows": 4}
 
 
 def _memo(store: Store, key: tuple, compute: Callable[[], object]) -> object:
-    """Cache per store object (the page's store lives for the process; tests open their own).
-    Holding the store in the entry keeps its id from being reused while the entry lives."""
-    cache = _CACHES["rows" if key[0] == "rows" else "other"]
-    full = (id(store), *key)
-    with _LOCK:
-        hit = cache.get(full)
-        if hit is not None and hit[0] is store:
-            cache.move_to_end(full)
-            return hit[1]
-    value = compute()
-    with _LOCK:
-        cache[full] = (store, value)
-        while len(cache) > _SIZES["rows" if key[0] == "rows" else "other"]:
-            cache.popitem(last=False)
-    return value
+    """Cache per store object (the page's store lives for the process; tests open their own)."""
+    return memo(store, (f"download-{key[0]}", *key[1:]), compute, size=_SIZES.get(key[0], 64))
 
 
 # --- periods ----------------------------------------------------------------------------------
@@ -264,10 +248,18 @@ def area_lookup(store: Store) -> pl.DataFrame:
     return _memo(store, ("areas",), compute)
 
 
+def _name_lookups(store: Store) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(area_code, area_type → name) and (area_code → a name of any type), once per store."""
+    def compute() -> tuple[pl.DataFrame, pl.DataFrame]:
+        lookup = area_lookup(store).select("area_code", "area_type", "area_name")
+        by_code = lookup.group_by("area_code", maintain_order=True).agg(pl.col("area_name").last()
+                                                                         .alias("_any_name"))
+        return lookup, by_code
+    return _memo(store, ("name_lookups",), compute)
+
+
 def _names(store: Store, frame: pl.DataFrame) -> pl.DataFrame:
-    lookup = area_lookup(store).select("area_code", "area_type", "area_name")
-    by_code = lookup.group_by("area_code", maintain_order=True).agg(pl.col("area_name").last()
-                                                                     .alias("_any_name"))
+    lookup, by_code = _name_lookups(store)
     return (frame.join(lookup, on=["area_code", "area_type"], how="left", maintain_order="left")
             .join(by_code, on="area_code", how="left", maintain_order="left")
             .with_columns(pl.coalesce("area_name", "_any_name").alias("area_name")).drop("_any_name"))
@@ -279,19 +271,25 @@ COMPARISON_KEYS = ["indicator_id", "producer", "sex", "age", "category"]
 def england_values(store: Store, frame: pl.DataFrame) -> pl.DataFrame:
     """England's value for each indicator, producer, sex, age, breakdown and period in `frame`,
     chosen exactly as the Explore page chooses it (explorer.queries.explore.england_rows: the
-    producer's own England row, else the store's summed one; published before others)."""
-    from explorer.queries.explore import england_rows
+    producer's own England row, else the store's summed one; published before others), for every
+    key at once: one read of each indicator's England rows, then a join and a sort."""
+    from explorer.queries.explore import ENGLAND, STATUS_RANK
 
-    parts = []
-    for indicator_id, producer, sex, age, category in frame.select(COMPARISON_KEYS).unique().sort(
-            COMPARISON_KEYS, nulls_last=True).iter_rows():
-        england = england_rows(store, indicator_id, producer, sex, age, category)
-        parts.append(england.select(
-            pl.lit(indicator_id, pl.String).alias("indicator_id"), pl.lit(producer, pl.String).alias("producer"),
-            pl.lit(sex, pl.String).alias("sex"), pl.lit(age, pl.String).alias("age"),
-            pl.lit(category, pl.String).alias("category"), "period", pl.col("value").alias("england_value")))
     schema_ = {**{k: pl.String for k in COMPARISON_KEYS}, "period": pl.String, "england_value": pl.Float64}
-    return pl.concat(parts) if parts else pl.DataFrame(schema=schema_)
+    keys = frame.select(COMPARISON_KEYS).unique()
+    if keys.is_empty():
+        return pl.DataFrame(schema=schema_)
+    england = pl.concat([store.indicator_slice(i).filter(pl.col("area_code") == ENGLAND)
+                        .select(*COMPARISON_KEYS, "period", "status", "value")
+                         for i in sorted(keys["indicator_id"].unique().to_list())])
+    candidates = keys.join(england.rename({"producer": "_from"}), on=["indicator_id", "sex", "age", "category"],
+                           how="inner", nulls_equal=True)
+    candidates = candidates.filter((pl.col("_from") == pl.col("producer")) | (pl.col("status") == "aggregated"))
+    ranked = candidates.with_columns((pl.col("_from") != pl.col("producer")).alias("_other"),
+                                     pl.col("status").replace_strict(STATUS_RANK, default=9).alias("_rank"))
+    best = (ranked.sort([*COMPARISON_KEYS, "period", "_other", "_rank", "_from"], nulls_last=True)
+            .unique([*COMPARISON_KEYS, "period"], keep="first", maintain_order=True))
+    return best.select(*COMPARISON_KEYS, "period", pl.col("value").alias("england_value")).cast(schema_)
 
 
 def compare_with_england(store: Store, frame: pl.DataFrame) -> pl.DataFrame:
@@ -368,7 +366,7 @@ def choices(store: Store, indicator_ids: Iterable[str], area_type: str | None = 
         areas: dict[str, str] = {}
         if area_type:
             codes = scoped.select("area_code", "area_type").unique()
-            named = _names(store, codes).sort(pl.col("area_name").fill_null(pl.col("area_code")))
+            named = _names(store, codes).sort(pl.col("area_name").fill_null(pl.col("area_code")), "area_code")
             areas = {r["area_code"]: r["area_name"] or r["area_code"] for r in named.iter_rows(named=True)}
         spans = (scoped.group_by("period").agg(pl.col("period_start").min(), pl.col("period_end").max())
                  .sort("period_start", "period_end", "period"))

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from explorer import schema
+from explorer.queries.common import held
 from explorer.queries.download import Filter, choices
 from explorer.queries.download_spec import (
     COLUMN_GROUPS,
@@ -51,8 +52,7 @@ def from_query(store: Store, raw: dict, formats: Iterable[str], topics: Iterable
     catalogue = store.indicators()
     query = state.pick(P_QUERY) or ""
     topic = state.pick(P_TOPIC, choices=list(topics))
-    all_producers = store.distinct("producer") \
-        if not catalogue.is_empty() else []
+    all_producers = held(store, "producers") if not catalogue.is_empty() else []
     indicators = state.pick(P_INDICATORS, choices=catalogue["indicator_id"].to_list())
     options = choices(store, indicators)
     producers = state.pick(P_PRODUCERS, choices=options.producers if indicators else all_producers)

@@ -4,7 +4,7 @@
 area (value, intervals, count, denominator, status, comparison with the benchmark, quintile,
 whether the area has a polygon on the map), the benchmark, the boundary layer that matches the
 period's codes, the chosen areas' series over time with breaks and recent-trend labels, and
-plain notes. Results are cached per selection (see explore_options.memo), so only a first view
+plain notes. Results are cached per selection (see explorer.queries.memo), so only a first view
 of a slice costs Polars work. No Streamlit here.
 """
 

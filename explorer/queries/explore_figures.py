@@ -15,7 +15,7 @@ from explorer import charts, maps, schema, stats
 from explorer.charts.common import IndicatorText, esc, hover_lines, is_number
 from explorer.charts.palette import comparison_legend
 from explorer.queries.explore import ExploreData
-from explorer.queries.explore_map import outline_geojson
+from explorer.queries.explore_map import layer_bounds
 from explorer.queries.explore_options import FUNNEL_TYPES, Selection, memo
 from explorer.queries.summary import PLURAL
 from explorer.store import Store
@@ -53,25 +53,21 @@ def map_figure(store: Store, sel: Selection, data: ExploreData, geojson_url: str
 
     def build() -> go.Figure:
         frame = data.frame.filter(pl.col("on_map"))
-        shapes = outline_geojson(store, sel.area_type, data.vintage) if geojson_url else data.geojson
-        fig = maps.choropleth(frame, shapes, sel.indicator, colour_by=colour, highlight=sel.areas,
-                              benchmark_label=data.benchmark_label, title=_title(sel), height=620)
-        if geojson_url:
-            fig.update_traces(geojson=geojson_url, selector={"type": "choroplethmap"})
-        _map_hover(fig, sel, data)
-        return fig
+        return maps.choropleth(frame, data.geojson, sel.indicator, colour_by=colour, highlight=sel.areas,
+                               benchmark_label=data.benchmark_label, title=_title(sel), height=620,
+                               geojson_url=geojson_url, hover_text=map_hover(sel, data),
+                               bounds=layer_bounds(store, sel.area_type, data.vintage))
     return memo(store, key, build, size=64)
 
 
-def _map_hover(fig: go.Figure, sel: Selection, data: ExploreData) -> None:
-    """Hover for every area with a value: name, value, 95% interval, count and denominator,
-    comparison (in words), quintile, status when not as published, and the producer."""
+def map_hover(sel: Selection, data: ExploreData) -> dict[str, str]:
+    """area_code → hover text for every area with a row: name, value, 95% interval, count and
+    denominator, comparison (in words), quintile, status when not as published, and the producer;
+    for an area without a value, why (suppressed, not published …) and the producer."""
     ind = IndicatorText(sel.indicator)
     bench = esc(data.benchmark_label)
-    rows = {r["area_code"]: r for r in data.frame.iter_rows(named=True)}
 
-    def hover(code: str) -> str:
-        r = rows[code]
+    def hover(r: dict) -> str:
         counts = (f"Count: {r['count']:,.0f} of {r['denominator']:,.0f}"
                   if is_number(r["count"]) and is_number(r["denominator"]) else None)
         status = f"Status: {esc(r['status'])}" if r["status"] not in ("published", None) else None
@@ -81,21 +77,15 @@ def _map_hover(fig: go.Figure, sel: Selection, data: ExploreData) -> None:
             comparison_legend(r["comparison"], bench), f"Quintile: {esc(r['quintile'])}", status,
             f"Producer: {esc(r['producer'])}")
 
-    def no_value(code: str, existing: str) -> str:
-        r = rows.get(code)
-        if r is None:
-            return existing
+    def no_value(r: dict) -> str:
         why = "suppressed (*)" if r["status"] == "suppressed" else esc(r["status"] or "no value")
         return hover_lines(esc(r["area_name"]), f"No value: {why}", esc(r["note"]) if r["note"] else None,
                            f"Producer: {esc(r['producer'])}")
 
-    for trace in fig.data:
-        codes = list(trace.locations or [])
-        if trace.hoverinfo == "skip" or not codes:
-            continue
-        old = list(trace.hovertext) if trace.hovertext is not None else [""] * len(codes)
-        trace.hovertext = [hover(c) if c in rows and is_number(rows[c]["value"]) else no_value(c, old[i])
-                           for i, c in enumerate(codes)]
+    columns = ("area_code", "area_name", "value", "lower_ci95", "upper_ci95", "count", "denominator",
+               "comparison", "quintile", "status", "note", "producer")
+    return {r["area_code"]: hover(r) if is_number(r["value"]) else no_value(r)
+            for r in data.frame.select(columns).iter_rows(named=True)}
 
 
 def compare_figure(store: Store, sel: Selection, data: ExploreData) -> go.Figure:

@@ -56,6 +56,12 @@ BUILDS_DIR = paths.ROOT / "data" / "builds"
 STATIC_URL = "app/static/boundaries"  # relative: resolves under the app's base URL
 
 
+def static_url(store: Store, area_type: str, vintage: str) -> str | None:
+    """The URL `boundary_url` gives the layer, without copying anything (benchmarks)."""
+    source = store.boundary_file(area_type, vintage)
+    return None if source is None else f"{STATIC_URL}/{store.path.name}/{source.name}"
+
+
 def boundary_url(store: Store, area_type: str, vintage: str) -> str | None:
     """A same-origin URL for the layer's GeoJSON, copying the file for this build once; older
     builds' copies are removed. None when the file cannot be written (the map then embeds it)."""
@@ -77,20 +83,11 @@ def boundary_url(store: Store, area_type: str, vintage: str) -> str | None:
                         shutil.rmtree(old, ignore_errors=True)
         except OSError:
             return None
-        return f"{STATIC_URL}/{build}/{source.name}"
+        return static_url(store, area_type, vintage)
     return memo(store, ("boundary-url", area_type, vintage), compute)
 
 
-def outline_geojson(store: Store, area_type: str, vintage: str) -> dict:
-    """The layer's features with each polygon replaced by its bounding box: enough for the map
-    builder to know the codes, names and extent when the browser fetches the real polygons from
-    `boundary_url`, and ~100 times cheaper for plotly to validate and copy."""
-    def compute() -> dict:
-        features = []
-        for feature in geojson(store, area_type, vintage)["features"]:
-            west, south, east, north = maps.geojson_bounds({"features": [feature]})
-            box = [[west, south], [east, south], [east, north], [west, north], [west, south]]
-            features.append({"type": "Feature", "properties": feature["properties"],
-                             "geometry": {"type": "Polygon", "coordinates": [box]}})
-        return {"type": "FeatureCollection", "features": features}
-    return memo(store, ("outline", area_type, vintage), compute)
+def layer_bounds(store: Store, area_type: str, vintage: str) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of the layer: the map's view, computed once per layer."""
+    return memo(store, ("bounds", area_type, vintage),
+                lambda: maps.geojson_bounds(geojson(store, area_type, vintage)))

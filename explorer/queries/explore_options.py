@@ -11,14 +11,13 @@ millisecond of Polars work. No Streamlit here.
 from __future__ import annotations
 
 import functools
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from explorer import catalogue, schema
+from explorer.queries.memo import memo
 from explorer.state import LIST_SEPARATOR, Param, UrlState
 from explorer.store import Store
 
@@ -55,27 +54,6 @@ P = {p.key: p for p in (
     Param("v", "compare view", "ranked or funnel", default="ranked"),
 )}
 KEYS = tuple(P)
-
-
-# --- a small cache keyed on the store object ---------------------------------------------------
-_CACHE: OrderedDict[tuple, tuple[Store, object]] = OrderedDict()
-_LOCK = threading.Lock()  # Streamlit runs sessions in threads
-
-
-def memo(store: Store, key: tuple, compute: Callable[[], object], size: int = 256) -> object:
-    """`compute()` once per (store, key); keeps the store so its id is not reused while cached."""
-    full = (id(store), *key)
-    with _LOCK:
-        hit = _CACHE.get(full)
-        if hit is not None and hit[0] is store:
-            _CACHE.move_to_end(full)
-            return hit[1]
-    value = compute()
-    with _LOCK:
-        _CACHE[full] = (store, value)
-        while len(_CACHE) > size:
-            _CACHE.popitem(last=False)
-    return value
 
 
 def coverage(store: Store, indicator_id: str) -> pl.DataFrame:
@@ -164,7 +142,15 @@ def _default_producer(cov: pl.DataFrame, home: str | None) -> str:
     """The producer with the most recent period; ties go to the indicator's own source."""
     by = cov.group_by("producer").agg(pl.col("period_end").max(), pl.col("rows").sum())
     by = by.with_columns((pl.col("producer") == (home or "")).alias("home"))
-    return by.sort(["period_end", "home", "rows"], descending=True)["producer"][0]
+    # Ties (same period, rows) go to the first name: group_by's order is not stable between runs.
+    return by.sort(["period_end", "home", "rows", "producer"], descending=[True, True, True, False])["producer"][0]
+
+
+def _usual_age(cov: pl.DataFrame) -> str:
+    """The age band with the most rows; ties go to all ages, then the first band by name (group_by's
+    order is not stable between runs, so an unbroken tie picked a different default each time)."""
+    by = cov.group_by("age").agg(pl.col("rows").sum()).with_columns((pl.col("age") == schema.ALL_AGES).alias("all"))
+    return by.sort(["rows", "all", "age"], descending=[True, True, False])["age"][0]
 
 
 def _home_producer(store: Store, indicator: dict) -> str | None:
@@ -179,19 +165,54 @@ def _default_of(options: list, preferred: tuple) -> object:
     return next((p for p in preferred if p in options), options[0] if options else None)
 
 
+def used_topics(store: Store) -> list[str]:
+    """Topics (in topics.yaml order) that have at least one indicator in the store."""
+    def compute() -> list[str]:
+        present = set(indicator_table(store)["topic"])
+        return [t for t in topic_titles() if t in present]
+    return memo(store, ("used-topics",), compute)
+
+
+def indicator_labels(store: Store) -> dict[str, str]:
+    """indicator_id → the indicator picker's label: "title · producer, producer"."""
+    def compute() -> dict[str, str]:
+        indicators = indicator_table(store)
+        return {i: f"{title} · {', '.join(producers or [])}" for i, title, producers in
+                zip(indicators["indicator_id"].to_list(), indicators["title"].to_list(),
+                    indicators["producers"].to_list(), strict=True)}
+    return memo(store, ("indicator-labels",), compute)
+
+
+def indicator_pool(store: Store, topic: str | None) -> tuple[list[str], str, dict[str, str]]:
+    """The indicator picker for a topic (None = all): ids in title order, the default id, labels."""
+    def compute() -> tuple[list[str], str, dict[str, str]]:
+        indicators = indicator_table(store)
+        pool = indicators.filter(pl.col("topic") == topic) if topic else indicators
+        ids = pool["indicator_id"].to_list()
+        fallback = DEFAULT_INDICATOR if DEFAULT_INDICATOR in ids else (
+            pool.sort("n_published", descending=True)["indicator_id"][0])
+        everyone = indicator_labels(store)
+        return ids, fallback, {i: everyone[i] for i in ids}
+    return memo(store, ("indicator-pool", topic), compute)
+
+
+def indicator_row(store: Store, indicator_id: str) -> tuple[dict, str | None]:
+    """The indicator's catalogue row (empty if unknown) and the producer of its defining source."""
+    def compute() -> tuple[dict, str | None]:
+        indicator = store.indicator(indicator_id) or {}
+        return indicator, _home_producer(store, indicator)
+    return memo(store, ("indicator-row", indicator_id), compute)
+
+
 def resolve(store: Store, query: Mapping[str, object]) -> Selection:
     """The Selection a query asks for, with notices for whatever had to fall back."""
     state = UrlState(query)
     topics = topic_titles()
-    indicators = indicator_table(store)
-    used_topics = [t for t in topics if t in set(indicators["topic"])]
-    topic = state.pick(P["t"], used_topics)
-    pool = indicators.filter(pl.col("topic") == topic) if topic else indicators
-    ids = pool["indicator_id"].to_list()
-    fallback = DEFAULT_INDICATOR if DEFAULT_INDICATOR in ids else (
-        pool.sort("n_published", descending=True)["indicator_id"][0])
+    offered_topics = used_topics(store)
+    topic = state.pick(P["t"], offered_topics)
+    ids, fallback, picker_labels = indicator_pool(store, topic)
     indicator_id = state.pick(P["i"], ids, default=fallback)
-    indicator = store.indicator(indicator_id) or {}
+    indicator, home = indicator_row(store, indicator_id)
     cov = coverage(store, indicator_id)
 
     area_types = [a for a in AREA_TYPE_PREFERENCE if a in set(cov["area_type"])]
@@ -200,7 +221,7 @@ def resolve(store: Store, query: Mapping[str, object]) -> Selection:
     cov_at = cov.filter(pl.col("area_type") == area_type)
 
     producers = sorted(set(cov_at["producer"]))
-    producer = state.pick(P["pr"], producers, default=_default_producer(cov_at, _home_producer(store, indicator)))
+    producer = state.pick(P["pr"], producers, default=_default_producer(cov_at, home))
     cov_pr = cov_at.filter(pl.col("producer") == producer)
 
     has_reest = bool(cov_pr["reestimated"].any())
@@ -220,7 +241,7 @@ def resolve(store: Store, query: Mapping[str, object]) -> Selection:
     sex = state.pick(P["sx"], sexes, default=sexes[0])
     shown = shown.filter(pl.col("sex") == sex)
     ages = sorted(set(shown["age"]), key=lambda a: (a != schema.ALL_AGES, a))
-    usual_age = cov_pr.group_by("age").agg(pl.col("rows").sum()).sort("rows", descending=True)["age"][0]
+    usual_age = _usual_age(cov_pr)
     age = state.pick(P["ag"], ages, default=_default_of(ages, (usual_age, schema.ALL_AGES)))
     shown = shown.filter(pl.col("age") == age)
     categories = sorted({c for c in shown["category"] if c is not None})
@@ -248,15 +269,13 @@ def resolve(store: Store, query: Mapping[str, object]) -> Selection:
     funnel_ok = (indicator.get("value_type") in FUNNEL_TYPES and int(shown["counts"].sum()) >= 5)
     view = state.pick(P["v"], list(COMPARE_VIEWS) if funnel_ok else ["ranked"])
 
-    choices = {"t": [None, *used_topics], "i": ids, "at": area_types, "pr": producers, "p": periods,
+    choices = {"t": [None, *offered_topics], "i": ids, "at": area_types, "pr": producers, "p": periods,
                "sx": sexes, "ag": ages, "ct": ([None] if has_total else []) + categories,
                "bm": benchmarks, "a": codes, "c": list(COLOUR_MODES),
                "v": list(COMPARE_VIEWS) if funnel_ok else ["ranked"]}
-    titles = dict(zip(indicators["indicator_id"], indicators["title"], strict=True))
-    by_id = {r["indicator_id"]: r for r in indicators.iter_rows(named=True)}
     labels = {
         "t": {None: "All topics", **topics},
-        "i": {i: f"{titles[i]} · {', '.join(by_id[i]['producers'] or [])}" for i in ids},
+        "i": picker_labels,
         "at": {a: schema.AREA_TYPES.get(a, a) for a in area_types},
         "ct": {None: ALL, **{c: c for c in categories}},
         "bm": {"england": "England", "parent": f"Parent area ({PARENT_WORDS[parent[0]][4:]})" if parent else ""},
@@ -280,10 +299,14 @@ def _left_out_areas(store: Store, query: Mapping[str, object], codes: list[str])
     raw = query.get("a")
     raw = raw[-1] if isinstance(raw, list | tuple) and raw else raw
     wanted = [c for c in str(raw or "").split(LIST_SEPARATOR) if c][: P["a"].max_items]
+    shown = set(codes)
+    wanted = [c for c in wanted if c not in shown]
+    if not wanted:
+        return []
     areas, links = store.areas(), store.table("area_links")
     known = set(areas["area_code"]) if not areas.is_empty() else set()
     out = []
-    for code in (c for c in wanted if c not in set(codes) and c in known):
+    for code in (c for c in wanted if c in known):
         story = what_happened(code, areas, links) if not links.is_empty() else ""
         if story:
             out.append(story)

@@ -66,6 +66,17 @@ def test_results_table_links_to_indicator_page_and_explore(store):
     assert first["Latest period"] == "2019/20"
 
 
+def test_results_table_words_each_indicators_area_types(store):
+    found = q.find_indicators(store, None)
+    table = q.results_table(found)
+    expected = [q.area_types_text(types) for types in found["area_types"].to_list()]
+    assert table["Area types"].to_list() == expected and table.height == store.indicators().height
+    odd = pl.DataFrame({"area_types": [["icb", "ccg"], [], None, ["ccg", "mars"]]},
+                       schema={"area_types": pl.List(pl.String)})
+    assert q._area_types_text(odd["area_types"]).to_list() == [
+        q.area_types_text(["icb", "ccg"]), "", None, q.area_types_text(["ccg", "mars"])]
+
+
 def test_clean_query_drops_characters_the_url_state_refuses():
     assert q.clean_query('what is "fat"?') == "what is fat"
     assert q.clean_query("A&E  waits") == "A&E waits"

@@ -231,6 +231,15 @@ def test_map_can_point_the_browser_at_the_boundary_file(store):
     embedded = explore_figures.map_figure(store, sel, data)
     assert fig.layout.map.center == embedded.layout.map.center  # same view either way
     assert [list(t.locations) for t in fig.data] == [list(t.locations) for t in embedded.data]
+    # Everything but where the polygons come from is the same figure (hover, legend, colours).
+    as_url, as_polygons = fig.to_plotly_json(), embedded.to_plotly_json()
+    for trace in (*as_url["data"], *as_polygons["data"]):
+        trace.pop("geojson")
+    assert as_url == as_polygons
+    quintile = resolve(store, {"a": BRADFORD, "c": "quintile", "i": "asthma-recorded-prevalence"})
+    qdata = explore(store, quintile)
+    hovers = [list(t.hovertext or []) for t in explore_figures.map_figure(store, quintile, qdata, url).data]
+    assert hovers == [list(t.hovertext or []) for t in explore_figures.map_figure(store, quintile, qdata).data]
 
 
 @pytest.mark.slow
