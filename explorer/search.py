@@ -42,8 +42,7 @@ LIST_GAP = 10            # position gap between list items so a phrase never spa
 N_FIELDS = len(FIELDS)
 WEIGHTS = np.array([w for w, _ in FIELDS.values()])
 POSITION_BITS = 24       # a word's position within its field (the longest definition is a few hundred words)
-_NO_DOCS = np.zeros(0, dtype=np.int64)
-_NO_SCORES = np.zeros(0)
+_NO_TERM = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64))
 
 OUTPUT_SCHEMA = {"indicator_id": pl.String, "title": pl.String, "producers": pl.List(pl.String),
                  "topic": pl.String, "latest_period": pl.String, "area_types": pl.List(pl.String),
@@ -84,6 +83,8 @@ class SearchIndex:
     thesaurus_stems: frozenset[str] = frozenset()
     columns: frozenset[str] = frozenset()
     listing: list[int] = field(default_factory=list)   # every document by topic, title, id (empty query)
+    single: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)  # word → scores
+    phrases: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
     def from_catalogue(cls, frame: pl.DataFrame, thesaurus_path: Path = THESAURUS_PATH) -> SearchIndex:
@@ -137,6 +138,7 @@ class SearchIndex:
                     coverage=[(r.get("first_period_start"), r.get("last_period_end")) for r in rows],
                     thesaurus=load_thesaurus(thesaurus_path), columns=frozenset(frame.columns))
         index.listing = sorted(range(len(rows)), key=lambda d: index.sort_keys[d])
+        index._score_every_word()
         index._build_spelling(vocabulary)
         return index
 
@@ -214,26 +216,65 @@ class SearchIndex:
 
     def _term_scores(self, term: _Term) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """BM25F score of one word or phrase per document holding it: (documents ascending,
-        scores, the field each counted most in, as an index into FIELDS)."""
-        arrays = [self.occurrences.get(s) for s in term.stems]
+        scores, the field each counted most in, as an index into FIELDS). A word's are looked up
+        (`single`, worked out for every word when the index is built); a phrase's are worked out."""
+        known = self.single.get(term.stems[0], _NO_TERM) if len(term.stems) == 1 else self.phrases.get(term.stems)
+        if known is not None:
+            return known
+        hits = self._phrase_hits(term.stems)
+        _, docs, scores, best = self._scores(hits, np.zeros(hits.size, dtype=np.int64))
+        return docs, scores, best
+
+    def _phrase_hits(self, phrase: tuple[str, ...]) -> np.ndarray:
+        """Occurrences of a phrase's first word that the others follow, in the same field."""
+        arrays = [self.occurrences.get(s) for s in phrase]
         if any(a is None for a in arrays):
-            return _NO_DOCS, _NO_SCORES, _NO_DOCS
+            return _NO_TERM[0]
         hits = arrays[0]
         for k, later in enumerate(arrays[1:], 1):  # the phrase goes on k words later, same field
             hits = hits[np.isin(hits + k, later, assume_unique=True)]
-        slots, tf = scoring.runs(hits >> POSITION_BITS)
-        if not slots.size:
-            return _NO_DOCS, _NO_SCORES, _NO_DOCS
-        doc_of, field_of = np.divmod(slots, N_FIELDS)
-        docs, per_doc = scoring.runs(doc_of)
-        row = np.repeat(np.arange(docs.size), per_doc)
-        parts = np.zeros((docs.size, N_FIELDS))
+        return hits
+
+    def _scores(self, hits: np.ndarray, term_of: np.ndarray):
+        """BM25F of many terms at once from their occurrences (`hits`, ascending within each
+        term; `term_of` ascending): (term, document, score, best field) per term and document."""
+        n_docs, n_slots = len(self.norms), len(self.norms) * N_FIELDS
+        cells, tf = scoring.runs(term_of * n_slots + (hits >> POSITION_BITS))
+        term_slot, slot = np.divmod(cells, n_slots)
+        doc_of, field_of = np.divmod(slot, N_FIELDS)
+        groups, per_group = scoring.runs(term_slot * n_docs + doc_of)
+        row = np.repeat(np.arange(groups.size), per_group)
+        parts = np.zeros((groups.size, N_FIELDS))
         parts[row, field_of] = WEIGHTS[field_of] * tf / self.norms[doc_of, field_of]
-        total = np.zeros(docs.size)
+        total = np.zeros(groups.size)
         for f in range(N_FIELDS):   # field by field, as a sum over the fields in order would add
             total = total + parts[:, f]
-        idf = math.log(1 + (len(self.norms) - docs.size + 0.5) / (docs.size + 0.5))
-        return docs, idf * total * (K1 + 1) / (K1 + total), parts.argmax(axis=1)
+        term, doc = np.divmod(groups, n_docs)
+        _, df = scoring.runs(term)
+        idf = np.repeat([math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) for d in df.tolist()], df)
+        return term, doc, idf * total * (K1 + 1) / (K1 + total), parts.argmax(axis=1)
+
+    def _score_every_word(self) -> None:
+        """`single` and `phrases`: the scores of each word and of each phrase the thesaurus can
+        add to a query, from one pass over their occurrences."""
+        phrases = sorted({t for exps in self.thesaurus.values() for e in exps for t, _ in e.terms if len(t) > 1})
+        terms = [(s,) for s in self.occurrences] + phrases
+        hits = [self.occurrences[t[0]] if len(t) == 1 else self._phrase_hits(t) for t in terms]
+        if not terms:
+            return
+        term, docs, scores, best = self._scores(np.concatenate(hits),
+                                                np.repeat(np.arange(len(terms)), [h.size for h in hits]))
+        present, counts = scoring.runs(term)
+        ends = dict(zip(present.tolist(), np.cumsum(counts).tolist(), strict=True))
+        start = 0
+        for n, t in enumerate(terms):
+            end = ends.get(n, start)
+            found = (docs[start:end], scores[start:end], best[start:end])
+            if len(t) == 1:
+                self.single[t[0]] = found
+            else:
+                self.phrases[t] = found
+            start = end
 
     def search(self, query: str | None, limit: int | None = 20, topic=None, producer=None,
                area_type=None, covers_period=None) -> pl.DataFrame:
