@@ -24,7 +24,7 @@ import duckdb
 import polars as pl
 
 from explorer import paths, profile_tables
-from explorer.bench.queries import peak_rss_mb, summary, timed
+from explorer.bench.queries import peak_rss_mb, start_rss_sampler, summary, timed
 
 ENGLAND = "E92000001"
 RANK = ("CASE status WHEN 'published' THEN 0 WHEN 'revised' THEN 0 WHEN 'provisional' THEN 1 "
@@ -211,6 +211,7 @@ def runner_for(name: str):
 
 
 def run(store_dir: Path, replay: dict[str, list[dict]]) -> dict:
+    start_rss_sampler()
     con = connect(store_dir)
     con.execute("SELECT count(*) FROM v").fetchall()  # read the footer once, as Store.open reads the file
     results = []

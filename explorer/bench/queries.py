@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import threading
 import time
 from collections.abc import Callable
@@ -42,8 +41,29 @@ def rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
+_PEAK = {"mb": 0.0}
+
+
+def _sample_rss() -> float:
+    now = rss_mb()
+    _PEAK["mb"] = max(_PEAK["mb"], now)
+    return now
+
+
+def start_rss_sampler() -> None:
+    """Sample this process's RSS every 20 ms (for `peak_rss_mb`)."""
+    def loop() -> None:
+        while True:
+            _sample_rss()
+            time.sleep(0.02)
+    threading.Thread(target=loop, daemon=True).start()
+
+
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+    """Highest sampled RSS of this process. Not getrusage's ru_maxrss: Linux carries that across
+    fork and exec, so a child of the process that wrote the synthetic store would report the
+    parent's peak (it did: both children showed the generator's 936 MB)."""
+    return max(_PEAK["mb"], _sample_rss())
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -337,7 +357,7 @@ def watchdog(limit_mb: float, runner_ref: list) -> None:
     not be pushed into swap or the OOM killer by a page that does not scale."""
     while True:
         time.sleep(0.05)
-        if rss_mb() > limit_mb:
+        if _sample_rss() > limit_mb:
             runner = runner_ref[0] if runner_ref else None
             if runner is not None:
                 group = runner.header.get("group")
@@ -349,6 +369,7 @@ def watchdog(limit_mb: float, runner_ref: list) -> None:
 def run(store_dir: Path, out: Path, iterations: int = 30, seed: int = 1, skip: tuple[str, ...] = (),
         max_rss_mb: float = 8000) -> dict:
     ref: list = []
+    start_rss_sampler()
     threading.Thread(target=watchdog, args=(max_rss_mb, ref), daemon=True).start()
     runner = Runner(store_dir, iterations, seed, out)
     ref.append(runner)

@@ -10,6 +10,8 @@ judgement keep lower values on the left.
 
 from __future__ import annotations
 
+import functools
+
 import plotly.graph_objects as go
 import polars as pl
 
@@ -61,9 +63,14 @@ def spine_positions(profile: pl.DataFrame) -> pl.DataFrame:
         pl.max_horizontal("q25_pos", "q75_pos").alias("band_right"))
 
 
+@functools.lru_cache(maxsize=20_000)
+def _text(title: str, unit: str | None, short_title: str) -> IndicatorText:
+    """One per indicator, reused by every profile that shows it (read only)."""
+    return IndicatorText({"title": title, "unit": unit, "short_title": short_title})
+
+
 def _row_text(row: dict) -> IndicatorText:
-    return IndicatorText({"title": row.get("title") or row["short_title"], "unit": row.get("unit"),
-                          "short_title": row["short_title"]})
+    return _text(row.get("title") or row["short_title"], row.get("unit"), row["short_title"])
 
 
 def spine_figure(
