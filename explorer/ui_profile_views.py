@@ -51,10 +51,14 @@ def profile_view(store: Store, sel: opts.ProfileState, frame: pl.DataFrame, summ
                "kind (light bar) and the middle half of them (dark band), with the benchmark as the centre line. "
                "Rows are turned so that better is always to the right; where higher is neither better nor worse "
                "(how common a recorded condition is, say) higher values are on the right.")
-    if spine.height:
-        fig = charts.spine_figure(spine, area_name=name, benchmark_label=bench,
+    shown = prof.spine_shown(spine)
+    if shown.height:
+        fig = charts.spine_figure(shown, area_name=name, benchmark_label=bench,
                                   title=f"{name} compared with {uip.bench_name(store, sel)}")
         uip.chart(fig, "profile-spine", uip.file_stem(name, "spine-chart"))
+    if shown.height < spine.height:
+        st.caption(f"The chart shows the first {shown.height} of the {spine.height} indicators it could draw; "
+                   "choose a topic above to chart the others. The table below lists every indicator.")
     missing = frame.height - spine.height
     if missing:
         st.caption(f"{missing} indicator{'s are' if missing != 1 else ' is'} in the table below but not on the "

@@ -314,7 +314,7 @@ def _profile_rerun(store, query: dict):
     profile.chance_summary(frame)
     profile.needs_attention(frame)
     data_s = watch.lap()
-    spine = profile.spine_data(frame)
+    spine = profile.spine_shown(profile.spine_data(frame))
     if spine.height:
         name = profile_areas.area_name(store, sel.code)
         charts.spine_figure(spine, area_name=name, benchmark_label="England",

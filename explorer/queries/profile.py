@@ -252,6 +252,17 @@ def spine_data(frame: pl.DataFrame) -> pl.DataFrame:
         "minimum", "q25", "q75", "maximum", "comparison")
 
 
+# A spine chart is read row by row; past this many rows (a national-scale catalogue with every
+# topic at once) it stops being readable and costs the page ~40 ms per 1,000 rows to draw, so the
+# chart shows the first rows and the page asks for a topic (the table still lists every row).
+SPINE_MAX_ROWS = 150
+
+
+def spine_shown(spine: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `spine_data` the chart draws (at most SPINE_MAX_ROWS, in profile order)."""
+    return spine.head(SPINE_MAX_ROWS)
+
+
 def topics_for(store: Store, code: str, area_type: str) -> list[str]:
     """Topics the area has at least one indicator in (for the topic picker)."""
     kinds = profile_areas.related_types(store, code, area_type)

@@ -68,6 +68,18 @@ def test_deep_link_restores_the_profile():
     assert "Diabetes (GP recorded) (aged 17+)" in table["Indicator"].to_list()
 
 
+def test_a_profile_longer_than_the_chart_cap_charts_the_first_rows_and_lists_all(monkeypatch):
+    from explorer.queries import profile
+
+    everything = rows(run(**BRADFORD))
+    monkeypatch.setattr(profile, "SPINE_MAX_ROWS", 4)
+    at = run(**BRADFORD)
+    assert rows(at) == everything[:4]
+    captions = "\n".join(c.value for c in at.caption)
+    assert f"The chart shows the first 4 of the {len(everything)} indicators it could draw" in captions
+    assert at.dataframe[0].value.shape[0] > len(everything) - 1  # the table still lists every row
+
+
 def test_topic_selector_changes_chart_and_url():
     at = run(**BRADFORD)
     everything = rows(at)

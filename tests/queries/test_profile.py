@@ -215,6 +215,15 @@ def test_spine_data_centres_the_benchmark_and_orients_by_polarity(store):
     assert flips.get("smoking-prevalence-adults") is True
 
 
+def test_spine_chart_draws_at_most_spine_max_rows_in_profile_order(store, monkeypatch):
+    frame = profile.with_benchmark(profile.profile(store, BRADFORD_LA, "utla"), "england")
+    spine = profile.spine_data(frame)
+    assert profile.spine_shown(spine).equals(spine)  # a real profile is well under the cap
+    monkeypatch.setattr(profile, "SPINE_MAX_ROWS", 5)
+    shown = profile.spine_shown(spine)
+    assert shown.height == 5 and shown.equals(spine.head(5))
+
+
 def test_benchmark_choice_sets_the_comparison_column(store):
     frame = profile.profile(store, BRADFORD_SUB_ICB, "sub_icb")
     parent = profile.with_benchmark(frame, "parent")
