@@ -10,7 +10,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test install store chromium lint bench clean
 
 run: store
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m explorer.serve --server.port $(PORT)
 
 test: store chromium
 	$(PY) -m pytest -q -p no:cacheprovider -n 2

@@ -76,7 +76,7 @@ def test_static_folder_serves_only_boundaries_and_the_favicon():
 def test_make_run_does_not_override_the_settings():
     makefile = (paths.ROOT / "Makefile").read_text()
     run = re.search(r"^run:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE).group(1)
-    assert "streamlit run app.py" in run
+    assert "-m explorer.serve" in run  # streamlit run app.py, pages' modules imported first
     for setting in ("server.address", "0.0.0.0", "enableXsrfProtection", "gatherUsageStats",
                     "enableCORS", "showErrorDetails"):
         assert setting not in run, f"`make run` overrides {setting}"

@@ -2,7 +2,7 @@
 cold and warm, and interaction to updated charts, for Explore and the area profile.
 
 `python -m explorer.bench.pages [--json FILE] [--repeats N]` (or `python -m explorer.bench
---pages`). Starts the app (`streamlit run app.py`) on a free local port, drives Debian's Chromium
+--pages`). Starts the app as `make run` does (`python -m explorer.serve`) on a free local port, drives Debian's Chromium
 through Playwright (executable_path=/usr/bin/chromium, never a downloaded browser) and measures:
 
 - cold: the first request after the server started (the store is loaded, caches are empty);
@@ -105,7 +105,7 @@ def app_server():
 def _serve(port: int, log):
     started = time.perf_counter()
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+        [sys.executable, "-m", "explorer.serve", "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=paths.ROOT, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -1,0 +1,55 @@
+"""`python -m explorer.serve [streamlit options]`: `streamlit run app.py`, with the pages' modules
+imported before the first visitor arrives.
+
+Streamlit imports a page's modules (plotly, scipy, the explorer's queries and charts) inside the
+first run of that page after the server starts, so the first visitor after a restart waited
+~1.5 s longer than everyone else (BENCHMARKS.md, "cold"). This imports every module the page files
+import, then runs Streamlit's own command line in the same process, where the page runs find them
+already loaded. Settings still come from .streamlit/config.toml; options are passed through.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import sys
+
+from explorer import paths
+
+
+def page_imports() -> list[str]:
+    """Every module the page files import, as dotted names (`from explorer import ui` → explorer.ui)."""
+    names: list[str] = []
+    for page in sorted((paths.ROOT / "pages").glob("*.py")):
+        for node in ast.walk(ast.parse(page.read_text(encoding="utf-8"), filename=str(page))):
+            if isinstance(node, ast.Import):
+                names += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.append(node.module)
+                names += [f"{node.module}.{alias.name}" for alias in node.names]
+    return list(dict.fromkeys(names))
+
+
+def preload() -> list[str]:
+    """Import what the pages import; returns the modules loaded (names that are attributes, not
+    modules, such as `from explorer.queries.explore import explore`, are skipped)."""
+    loaded = []
+    for name in page_imports():
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+        loaded.append(name)
+    return loaded
+
+
+def main(argv: list[str] | None = None) -> int:
+    preload()
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", str(paths.ROOT / "app.py"), *(sys.argv[1:] if argv is None else argv)]
+    return cli.main()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,30 @@
+"""`python -m explorer.serve`: imports what the pages import, then hands over to `streamlit run`."""
+
+from __future__ import annotations
+
+import sys
+
+from explorer import paths, serve
+
+
+def test_page_imports_lists_every_module_the_pages_use():
+    names = serve.page_imports()
+    assert {"streamlit", "explorer.ui", "explorer.ui_explore", "explorer.queries.explore"} <= set(names)
+    assert len(names) == len(set(names))
+
+
+def test_preload_leaves_the_pages_modules_loaded():
+    loaded = serve.preload()
+    assert "explorer.ui_explore" in loaded
+    assert all(name in sys.modules for name in loaded)
+    assert "explorer.queries.explore.explore" not in loaded  # a function, not a module
+
+
+def test_main_runs_streamlit_on_app_py_with_the_options_given(monkeypatch):
+    from streamlit.web import cli
+
+    seen = {}
+    monkeypatch.setattr(cli, "main", lambda: seen.setdefault("argv", list(sys.argv)) and 0)
+    monkeypatch.setattr(sys, "argv", ["serve"])
+    serve.main(["--server.port", "8599"])
+    assert seen["argv"] == ["streamlit", "run", str(paths.ROOT / "app.py"), "--server.port", "8599"]
