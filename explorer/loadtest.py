@@ -26,19 +26,16 @@ import asyncio
 import contextlib
 import json
 import random
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 
-from explorer import paths
+from explorer import serve
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
@@ -107,29 +104,11 @@ def _slope(points: list[tuple[int, float]]) -> float | None:
 
 
 # --- the server ----------------------------------------------------------------------------------
-def _free_port() -> int:
-    with contextlib.closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(log: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "explorer.serve", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=paths.ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        with contextlib.suppress(Exception):
-            if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read() == b"ok":
-                return server, base
-        if server.poll() is not None:
-            raise SystemExit(f"the app exited early; see {log}")
-        time.sleep(0.25)
-    server.terminate()
-    raise SystemExit("the app did not start within 120 s")
+    try:
+        return serve.start(log.open("w"))
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 def cpu_seconds(pid: int | None) -> float:
@@ -346,9 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         results = asyncio.run(run(base, pid, args.sessions, args.seconds, args.ramp, args.seed, args.warm_up))
     finally:
         if server is not None:
-            server.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                server.wait(timeout=15)
+            serve.stop(server, 15)
     if server is not None:
         text = log.read_text(errors="replace")
         results.errors += [f"server log: {line}" for line in text.splitlines() if "Traceback" in line]

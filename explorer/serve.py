@@ -11,8 +11,14 @@ already loaded. Settings still come from .streamlit/config.toml; options are pas
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
+from typing import IO
 
 from explorer import paths
 
@@ -41,6 +47,41 @@ def preload() -> list[str]:
             continue
         loaded.append(name)
     return loaded
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(log: IO[str], port: int | None = None, timeout_s: float = 120) -> tuple[subprocess.Popen, str]:
+    """The app as `make run` serves it, on 127.0.0.1 (a free port unless given), output to `log`;
+    returns (process, base URL) once it answers its health check. RuntimeError if it exits first or
+    is not healthy within timeout_s (the process is stopped). Used by the e2e tests, the page
+    benchmark and the load test."""
+    port = port or free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "explorer.serve", "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=paths.ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read() == b"ok":
+                return server, base
+        if server.poll() is not None:
+            raise RuntimeError(f"the app exited early; see {log.name}")
+        time.sleep(0.25)
+    stop(server)
+    raise RuntimeError(f"the app did not start within {timeout_s:.0f} s; see {log.name}")
+
+
+def stop(server: subprocess.Popen, timeout_s: float = 10) -> None:
+    server.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        server.wait(timeout=timeout_s)
 
 
 def main(argv: list[str] | None = None) -> int:

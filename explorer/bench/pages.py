@@ -20,16 +20,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from explorer import paths
+from explorer import paths, serve
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -63,16 +59,18 @@ CASES = (
              (Interaction("Compare with", ("Region", "England"), "button"),)),
 )
 
-STATUS = '[data-testid="stStatusWidget"]'
 # What the charts show: titles and legend entries (a new period changes titles, a new colour
-# mode changes the map's legend). The same expression is inlined in `_interact`.
-SIGNATURE_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(
-  p => [...p.querySelectorAll('.gtitle, .legendtext')].map(e => e.textContent).join('|'))"""
-CHARTS_JS = """(n) => {
-  const plots = document.querySelectorAll('.js-plotly-plot');
-  return plots.length >= n && [...plots].every(p => p.querySelector('.main-svg'))
-         && !document.querySelector('[data-testid="stStatusWidget"]');
-}"""
+# mode changes the map's legend).
+SIGNATURE = ("[...document.querySelectorAll('.js-plotly-plot')].map("
+             "p => [...p.querySelectorAll('.gtitle, .legendtext')].map(e => e.textContent).join('|'))")
+# At least n charts, each with its SVG, and Streamlit's run over.
+DRAWN = ("(document.querySelectorAll('.js-plotly-plot').length >= n"
+         " && [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'))"
+         " && !document.querySelector('[data-testid=\"stStatusWidget\"]'))")
+SIGNATURE_JS = "() => " + SIGNATURE
+CHARTS_JS = "(n) => " + DRAWN
+CHANGED_JS = ("([before, n, quiet]) => JSON.stringify(" + SIGNATURE + ") !== JSON.stringify(before) && "
+              + DRAWN + " && performance.now() - window.__lastChange > quiet")
 FCP_JS = "() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null"
 # The page's clock at its last DOM change (plotly redraws its SVG; a map also fires afterplot).
 LAST_CHANGE_INIT = """
@@ -88,42 +86,16 @@ new MutationObserver(() => {
 QUIET_MS = 400  # an interaction is over when nothing has changed on the page for this long
 
 
-def _free_port() -> int:
-    with contextlib.closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def app_server():
     """The app on a free port; yields (base URL, seconds until healthy)."""
-    port = _free_port()
     with tempfile.NamedTemporaryFile("w", prefix="bench-streamlit-", suffix=".log", delete=False) as log:
-        yield from _serve(port, log)
-
-
-def _serve(port: int, log):
-    started = time.perf_counter()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "explorer.serve", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=paths.ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(480):
-            with contextlib.suppress(Exception):
-                if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            if server.poll() is not None:
-                raise RuntimeError(f"streamlit exited early; see {log.name}")
-            time.sleep(0.25)
-        else:
-            raise RuntimeError("the app did not start within 120 s")
-        yield base, time.perf_counter() - started
-    finally:
-        server.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(timeout=10)
+        started = time.perf_counter()
+        server, base = serve.start(log)
+        try:
+            yield base, time.perf_counter() - started
+        finally:
+            serve.stop(server)
 
 
 def _load(browser, url: str, case: PageCase) -> dict:
@@ -168,16 +140,7 @@ def _interact(page, action: Interaction, option: str, charts: int) -> float:
     target = _prepare(page, action, option)
     clicked = page.evaluate("() => performance.now()")
     target.click()
-    page.wait_for_function(
-        """([before, n, quiet]) => {
-             const now = [...document.querySelectorAll('.js-plotly-plot')].map(
-               p => [...p.querySelectorAll('.gtitle, .legendtext')].map(e => e.textContent).join('|'));
-             const plots = document.querySelectorAll('.js-plotly-plot');
-             return JSON.stringify(now) !== JSON.stringify(before) && plots.length >= n
-                    && [...plots].every(p => p.querySelector('.main-svg'))
-                    && !document.querySelector('[data-testid="stStatusWidget"]')
-                    && performance.now() - window.__lastChange > quiet;
-           }""", arg=[before, charts, QUIET_MS], timeout=60_000, polling=50)
+    page.wait_for_function(CHANGED_JS, arg=[before, charts, QUIET_MS], timeout=60_000, polling=50)
     return (page.evaluate("() => window.__lastChange") - clicked) / 1000
 
 

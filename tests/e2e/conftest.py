@@ -6,16 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from explorer import paths
+from explorer import paths, serve
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = paths.ROOT / "test-artifacts"
@@ -23,39 +18,19 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def _free_port() -> int:
-    with contextlib.closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def app_url(store):  # `store` (tests/conftest.py) makes sure the store is built first
-    port = _free_port()
+    port = serve.free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / f"streamlit-{port}.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "explorer.serve", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=paths.ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            with contextlib.suppress(Exception):
-                if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            if server.poll() is not None:
-                pytest.fail(f"streamlit exited early; see {log.name}")
-            time.sleep(0.25)
-        else:
-            pytest.fail("the app did not start within 60 s")
-        yield base
-    finally:
-        server.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(timeout=10)
-        log.close()
+    with (ARTIFACTS / f"streamlit-{port}.log").open("w") as log:
+        try:
+            server, base = serve.start(log, port)
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
+        try:
+            yield base
+        finally:
+            serve.stop(server)
 
 
 @pytest.fixture(scope="session")
