@@ -9,19 +9,14 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer import paths
+from tests.app.helpers import run_page
 
 TIMEOUT = 120
 BRADFORD = {"a": "E38000232", "at": "sub_icb"}
 
 
 def run(**params: str) -> AppTest:
-    at = AppTest.from_file(str(paths.ROOT / "pages" / "area.py"), default_timeout=TIMEOUT)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page("area", params, timeout=TIMEOUT)
 
 
 def url(at: AppTest) -> dict:

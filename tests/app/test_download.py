@@ -10,8 +10,9 @@ import shlex
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer import catalogue, cli, export, paths
+from explorer import catalogue, cli, export
 from explorer.queries import download_url as du
+from tests.app.helpers import run_page
 
 TIMEOUT = 120
 DM = "diabetes-recorded-prevalence"
@@ -24,12 +25,7 @@ def _built(store):
 
 
 def run(**params: str) -> AppTest:
-    at = AppTest.from_file(str(paths.ROOT / "pages" / "download.py"), default_timeout=TIMEOUT)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page("download", params, timeout=TIMEOUT)
 
 
 def rerun(at: AppTest) -> AppTest:
