@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from explorer import ui
+from explorer import ui, ui_plotly
 from explorer.queries import explore_figures as figures
 from explorer.queries import summary
 from explorer.queries.explore import ExploreData, explore, table_frame
@@ -78,13 +78,10 @@ def _changed(key: str) -> None:
     _apply({key: _encode(key, st.session_state[widget_key(key)])}, RESETS.get(key, ()))
 
 
-def _chart_clicked() -> None:
+def _chart_clicked(points: list[dict]) -> None:
     """Clicking an area's point on the ranked chart adds it to (or removes it from) the chosen
     areas; the chart's y values are area codes."""
-    event = st.session_state.get("explore_compare_event")
-    selection = event.get("selection", {}) if isinstance(event, dict) else getattr(event, "selection", {})
-    points = selection.get("points", []) if isinstance(selection, dict) else getattr(selection, "points", [])
-    clicked = [p.get("y") for p in points if isinstance(p, dict) and isinstance(p.get("y"), str)]
+    clicked = [p.get("y") for p in points if isinstance(p.get("y"), str)]
     if not clicked:
         return
     chosen = [a for a in (st.query_params.get("a") or "").split(LIST_SEPARATOR) if a]
@@ -225,7 +222,7 @@ def map_block(store: Store, sel: Selection, data: ExploreData) -> None:
     else:
         if why:
             st.caption(md(why))
-        st.plotly_chart(fig, config=PLOTLY_CONFIG)
+        ui_plotly.plot(fig, key="explore-map", config=PLOTLY_CONFIG)
         st.caption(md(_legend_text(sel, data, colour)))
     ui.source_footer(store, sel.indicator_id, sel.producer)
 
@@ -241,10 +238,9 @@ def compare_block(store: Store, sel: Selection, data: ExploreData) -> None:
                  format_func=_label(sel, "v"), on_change=_changed, args=("v",))
     figure = figures.compare_figure(store, sel, data)
     if sel.view == "ranked":
-        st.plotly_chart(figure, key="explore_compare_event", on_select=_chart_clicked, selection_mode="points",
-                        config=PLOTLY_CONFIG)
+        ui_plotly.plot(figure, key="explore-compare", config=PLOTLY_CONFIG, on_click=_chart_clicked)
     else:
-        st.plotly_chart(figure, config=PLOTLY_CONFIG)
+        ui_plotly.plot(figure, key="explore-compare", config=PLOTLY_CONFIG)
     if sel.benchmark == "parent":
         st.caption("Each area is compared with its own parent area, so there is no single benchmark line.")
     ui.source_footer(store, sel.indicator_id, sel.producer)
@@ -257,7 +253,7 @@ def trend_block(store: Store, sel: Selection, data: ExploreData) -> None:
     if fig is None:
         st.info("There is no series over time to draw for this selection.", icon=":material/show_chart:")
         return
-    st.plotly_chart(fig, config=PLOTLY_CONFIG)
+    ui_plotly.plot(fig, key="explore-trend", config=PLOTLY_CONFIG)
     ui.source_footer(store, sel.indicator_id, sel.producer)
 
 

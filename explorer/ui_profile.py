@@ -15,7 +15,7 @@ from collections.abc import Callable
 import polars as pl
 import streamlit as st
 
-from explorer import peers, ui
+from explorer import peers, ui, ui_plotly
 from explorer.queries import profile_areas, profile_export
 from explorer.queries import profile_options as opts
 from explorer.store import Store
@@ -237,7 +237,7 @@ def chart(fig, key: str, file_stem: str) -> None:
     on the server by kaleido, only when clicked and only where Debian's Chromium is installed."""
     config = {**PLOT_CONFIG, "toImageButtonOptions": {**PLOT_CONFIG["toImageButtonOptions"],
                                                       "filename": file_stem}}
-    st.plotly_chart(fig, key=key, config=config, theme=None)
+    ui_plotly.plot(fig, key=key, config=config)
     if not profile_export.static_export_available():
         st.caption("To save this chart, use the camera button at its top right (SVG).")
         return

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 import streamlit as st
 
-from explorer import forecast, trends_figures, ui
+from explorer import forecast, trends_figures, ui, ui_plotly
 from explorer.charts import add_forecast, spc_figure
 from explorer.charts.common import IndicatorText
 from explorer.queries import trends
@@ -178,8 +178,8 @@ def _breaks_caption(sel: Selection) -> None:
         st.caption(f"**Breaks in the series** (limits restart and forecasts never cross them): {items}.")
 
 
-def _plot(fig) -> None:
-    st.plotly_chart(fig, config={"displaylogo": False, "responsive": True})
+def _plot(fig, key: str) -> None:
+    ui_plotly.plot(fig, key=key, config={"displaylogo": False})
 
 
 def _key(sel: Selection, *more) -> tuple:
@@ -218,7 +218,7 @@ def _forecast_view(_sel: Selection, key: tuple) -> tuple[forecast.Forecast, obje
 def spc_block(sel: Selection) -> tuple[pl.DataFrame, dict]:
     table, summary, fig = _spc_view(sel, _key(sel))
     _badges(summary)
-    _plot(fig)
+    _plot(fig, "trends-spc")
     value = IndicatorText(sel.indicator).value(summary["latest_value"]).removesuffix(" count")
     for line in views.spc_reading(summary, sel.indicator, value):
         st.markdown(ui.text(line))
@@ -236,7 +236,7 @@ def forecast_block(sel: Selection) -> forecast.Forecast | None:
         st.info(result.reason, icon=":material/info:")
         _breaks_caption(sel)
         return None
-    _plot(fig)
+    _plot(fig, "trends-forecast")
     test = result.backtest
     if test is not None and not test.beats_baseline:
         st.warning("This model did not beat a naive seasonal forecast (the same period last year) on the "
@@ -276,7 +276,7 @@ def _seasonal_view(_store: Store, _sel: Selection, key: tuple):
 
 def seasonal_block(store: Store, sel: Selection) -> None:
     table, average, fig, excess, excess_fig = _seasonal_view(store, sel, _key(sel))
-    _plot(fig)
+    _plot(fig, "trends-seasonal")
     if average.is_empty():
         st.caption("There are no figures before 2020 for this series, so no pre-2020 average is shown.")
     else:
@@ -294,7 +294,7 @@ def seasonal_block(store: Store, sel: Selection) -> None:
 
 def _excess(excess: pl.DataFrame, fig) -> None:
     st.markdown("#### Excess deaths")
-    _plot(fig)
+    _plot(fig, "trends-excess")
     st.markdown(ui.text(views.excess_sentence(excess)))
     with st.expander("Table: excess deaths by week"):
         st.dataframe(views.excess_display(excess), hide_index=True)

@@ -4,7 +4,7 @@ side where both cover the same areas and periods, with the differences and the r
 
 import streamlit as st
 
-from explorer import coherence, coherence_chart, coherence_tables, ui
+from explorer import coherence, coherence_chart, coherence_tables, ui, ui_plotly
 from explorer import ui_catalogue as uc
 from explorer.export import flat
 from explorer.queries import catalogue as q
@@ -73,7 +73,8 @@ if comp is not None:
                        else "no intervals",
                        help="Share of comparisons where the two 95% confidence intervals do not overlap. "
                             "Left blank where either value has no interval.")
-        st.plotly_chart(coherence_chart.agreement_figure(rows, row, la, lb), config={"displaylogo": False})
+        ui_plotly.plot(coherence_chart.agreement_figure(rows, row, la, lb), key="coherence-agreement",
+                       config={"displaylogo": False})
         table = coherence_tables.comparison_table(rows, la, lb)
         st.dataframe(table, hide_index=True)
         st.download_button("Download this comparison (CSV)", flat.csv_bytes(table),

@@ -2,7 +2,7 @@
 
 - .streamlit/config.toml (read with tomllib): bound to localhost, XSRF protection and CORS
   protection on, usage statistics off, error details hidden from users, uploads minimal, no
-  run-on-save; static serving only serves boundary copies and the favicon.
+  run-on-save; static serving only serves boundary copies, the favicon and plotly.js.
 - `make run` does not override the address or those settings on the command line.
 - No widget takes a file: no st.file_uploader, st.camera_input, st.audio_input or st.chat_input
   with files anywhere in app.py, pages/ or explorer/ (AST scan), no raw HTML (unsafe_allow_html,
@@ -66,11 +66,16 @@ def test_uploads_are_as_small_as_streamlit_allows():
     assert CONFIG["server"].get("maxMessageSize", 200) <= 200
 
 
-def test_static_folder_serves_only_boundaries_and_the_favicon():
+def test_static_folder_serves_only_boundaries_the_favicon_and_plotly():
     static = paths.ROOT / "static"
     allowed = {".geojson", ".png", ".md", ".part"}
     served = [p for p in static.rglob("*") if p.is_file()]
-    assert all(p.suffix in allowed for p in served), [p for p in served if p.suffix not in allowed]
+    scripts = [p for p in served if p.suffix == ".js"]
+    # The one script is plotly.js, copied from the installed plotly package by explorer.ui_plotly.
+    assert all(p.parent == static / "vendor" and re.fullmatch(r"plotly-[\d.]+\.min\.js", p.name)
+               for p in scripts), scripts
+    assert all(p.suffix in allowed for p in served if p not in scripts), \
+        [p for p in served if p.suffix not in allowed and p not in scripts]
 
 
 def test_make_run_does_not_override_the_settings():

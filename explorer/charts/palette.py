@@ -47,7 +47,9 @@ OUTLINE = "#212B32"  # dark marker outline: keeps pale fills (amber, light blue)
 GRID = "#D8DDE0"
 NO_DATA = "#D9D9D9"
 BAND = "rgba(0, 114, 178, 0.15)"  # Okabe-Ito blue at 15%: a 95% interval band
-FONT = {"family": "Arial, Helvetica, sans-serif", "size": 14, "color": TEXT}
+# The page's own font (Streamlit serves "Source Sans") so charts read as part of the page; images drawn on
+# the server, where it is not installed, fall back to Arial.
+FONT = {"family": '"Source Sans", Arial, Helvetica, sans-serif', "size": 14, "color": TEXT}
 
 
 class Style(NamedTuple):

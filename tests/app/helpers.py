@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from explorer import paths
@@ -15,3 +17,19 @@ def run_page(page: str, query: dict | None = None, timeout: int = 120) -> AppTes
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def figure_of(element) -> dict | None:
+    """The plotly figure an element draws (explorer.ui_plotly's component, or st.plotly_chart where
+    that falls back), as the JSON the browser gets; None for any other element."""
+    if getattr(element, "type", None) == "plotly_chart":
+        return json.loads(element.proto.spec)
+    if getattr(element, "type", None) == "bidi_component" and element.proto.component_name == "explorer_plotly":
+        return json.loads(json.loads(element.proto.json)["figure"])
+    return None
+
+
+def figures(at: AppTest) -> list[dict]:
+    """Every plotly figure on the page, top to bottom."""
+    found = (figure_of(e) for e in [*at.get("plotly_chart"), *at.get("bidi_component")])
+    return [f for f in found if f is not None]

@@ -9,7 +9,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.helpers import run_page
+from tests.app.helpers import figures, run_page
 
 TIMEOUT = 120
 BRADFORD = {"a": "E38000232", "at": "sub_icb"}
@@ -24,7 +24,7 @@ def url(at: AppTest) -> dict:
 
 
 def spec(at: AppTest, index: int = 0) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
+    return figures(at)[index]
 
 
 def title(at: AppTest, index: int = 0) -> str:
@@ -48,7 +48,7 @@ def test_empty_page_offers_search_and_examples():
     at = run()
     assert at.selectbox(key="profile_area").value is None
     assert "08H" in "\n".join(m.value for m in at.markdown)
-    assert not at.get("plotly_chart")
+    assert not figures(at)
 
 
 def test_deep_link_restores_the_profile():
@@ -104,7 +104,7 @@ def test_view_selector_switches_views():
     assert url(at)["v"] == "funnel"
     assert "control limits" in json.dumps(spec(at)["data"])
     at.segmented_control(key="profile_view").set_value("attention").run()
-    assert url(at)["v"] == "attention" and not at.get("plotly_chart")
+    assert url(at)["v"] == "attention" and not figures(at)
     assert "No indicator is both" in infos(at)
 
 

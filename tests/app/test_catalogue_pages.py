@@ -4,12 +4,11 @@ a notice and no exception."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer import paths
+from tests.app.helpers import figures
 
 TIMEOUT = 120
 
@@ -36,8 +35,8 @@ def notices(at: AppTest) -> list[str]:
 
 
 def chart_spec(at: AppTest) -> dict:
-    (chart,) = at.get("plotly_chart")
-    return json.loads(chart.proto.spec)
+    (chart,) = figures(at)
+    return chart
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -135,7 +134,7 @@ def test_coherence_selector_changes_chart_and_url():
 def test_coherence_without_common_period_says_so():
     at = run("coherence", i="ae-attendances")
     assert "too far apart to compare" in texts(at)
-    assert not at.get("plotly_chart")
+    assert not figures(at)
 
 
 def test_coherence_bad_parameters():

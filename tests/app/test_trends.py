@@ -3,12 +3,10 @@ view, and bad links give a notice, never a traceback."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.helpers import run_page
+from tests.app.helpers import figures, run_page
 
 NW_LONDON_ICB = "E54000027"
 
@@ -27,7 +25,7 @@ def params(at: AppTest) -> dict:
 
 
 def specs(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return figures(at)
 
 
 def trace(spec: dict, name: str) -> dict:

@@ -43,7 +43,7 @@ def test_coherence_page_shows_chart_table_and_reasons(page, app_url):
     page.goto(app_url + "/coherence?i=healthy-life-expectancy")
     wait_for_app(page)
     assert_no_exception(page)
-    page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=120_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
     assert page.get_by_text("The periods differ").count() >= 1
     assert page.get_by_text("Why the figures differ").count() == 1
     assert not page.errors

@@ -13,9 +13,9 @@ pytestmark = pytest.mark.e2e
 
 
 def wait_for_charts(page, count: int = 3) -> None:
-    """`count` chart elements on the page, and the map (the first) drawn: MapLibre paints the
-    polygons on a canvas after the figure mounts. Charts below the fold may mount lazily."""
-    page.get_by_test_id("stPlotlyChart").nth(count - 1).wait_for(state="attached", timeout=45_000)
+    """`count` charts drawn on the page, and the map (the first) painted: MapLibre draws the
+    polygons on a canvas after the figure mounts."""
+    page.locator(".js-plotly-plot").nth(count - 1).wait_for(state="attached", timeout=45_000)
     page.locator(".js-plotly-plot canvas").first.wait_for(timeout=45_000)
 
 
@@ -75,6 +75,8 @@ def test_map_colour_and_compare_view_rerun_only_their_own_block(page, app_url):
     wait_for_charts(page)
     page.get_by_text(re.compile("Of the 135 CCGs with a value")).first.wait_for(timeout=30_000)
     full_run = len(frames)
+    # The map is redrawn in place (explorer.ui_plotly): the same canvas, so no new WebGL context.
+    page.evaluate("() => { document.querySelector('.js-plotly-plot canvas').__kept = true; }")
 
     frames.clear()
     page.get_by_test_id("stRadio").filter(has_text="Colour the map by").get_by_text("Quintiles").click()
@@ -82,6 +84,7 @@ def test_map_colour_and_compare_view_rerun_only_their_own_block(page, app_url):
     page.locator(".js-plotly-plot .legendtext").filter(has_text=re.compile("^Q1")).first.wait_for(timeout=30_000)
     wait_for_app(page)
     colour_run = len(frames)
+    assert page.evaluate("() => document.querySelector('.js-plotly-plot canvas').__kept === true")
 
     frames.clear()
     page.get_by_test_id("stRadio").filter(has_text="Compare areas as").get_by_text("Funnel plot").click()
@@ -93,5 +96,36 @@ def test_map_colour_and_compare_view_rerun_only_their_own_block(page, app_url):
 
     assert colour_run < full_run / 2 and view_run < full_run / 2, (full_run, colour_run, view_run)
     assert "c=quintile" in page.url and "v=funnel" in page.url
+    assert_no_exception(page)
+    assert not page.errors
+
+
+RANKED = ("() => [...document.querySelectorAll('.js-plotly-plot')].findIndex(gd => (gd.data || []).some("
+          "t => Array.isArray(t.y) && /^E54/.test(String(t.y[0]))))")
+
+
+def click_a_ranked_point(page, nth: int) -> None:
+    """Click the nth point of the ranked chart (the chart whose y values are ICB codes)."""
+    index = page.evaluate(RANKED)
+    assert index >= 0, "no ranked chart on the page"
+    point = page.locator(".js-plotly-plot").nth(index).locator(".scatterlayer .points path").nth(nth)
+    point.scroll_into_view_if_needed()
+    box = point.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_a_click_on_the_ranked_chart_highlights_that_area(page, app_url):
+    """The ranked chart's points are areas: clicking one adds it to the chosen areas (URL and trend
+    follow), clicking it again takes it off."""
+    page.goto(app_url + "/explore?i=diabetes-recorded-prevalence&at=icb&p=2019%2F20")
+    wait_for_app(page)
+    wait_for_charts(page)
+    click_a_ranked_point(page, 5)
+    page.wait_for_url(re.compile(r"[?&]a=E54"), timeout=30_000)
+    code = re.search(r"[?&]a=(E54\d+)", page.url).group(1)
+    wait_for_app(page)
+    page.get_by_text(re.compile("^Recent trend in")).first.wait_for(timeout=30_000)
+    click_a_ranked_point(page, 5)
+    page.wait_for_function(f"() => !location.search.includes('{code}')", timeout=30_000)
     assert_no_exception(page)
     assert not page.errors

@@ -19,6 +19,7 @@ import polars as pl
 
 from explorer import paths, schema
 from explorer.store import TABLES, Store
+from tests.app.helpers import figure_of
 
 
 def peer_inputs(real: Store) -> list[str]:
@@ -125,8 +126,8 @@ def rendered(at) -> dict[str, list]:
             out["markdown"] += [str(v) for v in element.value.to_numpy().ravel()]
         elif kind == "Dataframe":
             out["grids"].append(element.value)
-        elif kind == "UnknownElement" and element.type == "plotly_chart":
-            out["figures"].append(json.loads(element.proto.spec))
+        elif kind == "UnknownElement" and figure_of(element) is not None:
+            out["figures"].append(figure_of(element))
         elif kind == "UnknownElement" and element.type == "page_link":
             out["markdown"].append(element.proto.label)
     return out

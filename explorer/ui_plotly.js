@@ -1,0 +1,71 @@
+// A plotly chart that stays mounted across Streamlit reruns (see explorer/ui_plotly.py for why).
+//
+// Streamlit calls this function on mount and again with every new `data`, always with the same
+// parentElement, so the chart's <div> is kept and redrawn with Plotly.react: a map keeps its
+// MapLibre instance and WebGL context instead of building new ones for each change.
+
+function loadPlotly(src) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__explorerPlotly) {
+    window.__explorerPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = src;
+      script.async = true;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => {
+        window.__explorerPlotly = undefined;
+        reject(new Error(`Could not load the chart library from ${src}`));
+      };
+      document.head.appendChild(script);
+    });
+  }
+  return window.__explorerPlotly;
+}
+
+function clickedPoints(event) {
+  // The same fields st.plotly_chart reports for a selection, so callers read them alike.
+  return (event.points || []).map((p) => ({
+    x: p.x, y: p.y, customdata: p.customdata ?? null,
+    curve_number: p.curveNumber, point_index: p.pointIndex ?? p.pointNumber,
+  }));
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let gd = parentElement.querySelector(":scope > .explorer-plot");
+  if (!gd) {
+    gd = document.createElement("div");
+    gd.className = "explorer-plot";
+    gd.style.width = "100%";
+    gd.setAttribute("role", "figure");
+    parentElement.appendChild(gd);
+  }
+  if (data.label) gd.setAttribute("aria-label", data.label);
+  const generation = (gd.__explorerGeneration || 0) + 1;
+  gd.__explorerGeneration = generation;
+  // Only the newest figure is drawn: a burst of reruns redraws once, in order.
+  gd.__explorerNext = data;
+  gd.__explorerSend = setTriggerValue;
+  const draw = async () => {
+    const next = gd.__explorerNext;
+    if (!next) return;
+    gd.__explorerNext = undefined;
+    const Plotly = await loadPlotly(next.src);
+    const figure = JSON.parse(next.figure);
+    await Plotly.react(gd, figure.data, figure.layout, next.config);
+    if (next.clicks && !gd.__explorerClicks) {
+      gd.__explorerClicks = true;
+      gd.on("plotly_click", (event) => gd.__explorerSend("click", clickedPoints(event)));
+    }
+  };
+  gd.__explorerQueue = (gd.__explorerQueue || Promise.resolve()).then(draw).catch((error) => {
+    gd.textContent = `This chart could not be drawn: ${error.message}`;
+  });
+  // Streamlit keeps the cleanup of the newest call for unmount, and runs that of a call it has
+  // already superseded at once: only the newest one may take the chart down.
+  return () => {
+    if (gd.__explorerGeneration !== generation) return;
+    if (window.Plotly) window.Plotly.purge(gd);
+    gd.remove();
+  };
+}

@@ -1,0 +1,95 @@
+"""Plotly charts that stay mounted across reruns: `plot(fig, key=...)` instead of st.plotly_chart.
+
+Why: Streamlit gives a plotly chart an element id made from its whole figure, and the browser
+keys the chart's React component by that id, so any change (a new period, a new colour mode)
+unmounts the chart and builds a new one. For a map that means a new MapLibre instance, a new
+WebGL context and its shaders compiled again, 0.6–0.8 s in a browser without a GPU (CDP profile
+in BENCHMARKS.md). A custom component (st.components.v2) keyed by `key` keeps its identity, and
+its script redraws the same <div> with Plotly.react, which updates the map's data in place.
+
+The script loads plotly.js from the plotly package installed with the app (copied once into
+./static, served same-origin at /app/static/, so it works offline); where static serving is off
+or the copy cannot be written, `plot` falls back to st.plotly_chart.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import plotly
+import plotly.io as pio
+import streamlit as st
+from plotly.offline import get_plotlyjs_version
+
+from explorer import paths
+
+STATIC_VENDOR = paths.ROOT / "static" / "vendor"
+STATIC_URL = "app/static/vendor"  # relative: resolves under the app's base URL
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+_COMPONENT = st.components.v2.component(
+    "explorer_plotly", js=(Path(__file__).with_suffix(".js")).read_text(encoding="utf-8"),
+    # plotly.js and MapLibre add their style sheets to the page's <head>: a shadow root would hide them.
+    isolate_styles=False)
+
+
+@functools.cache
+def plotly_url() -> str | None:
+    """The same-origin URL of plotly.js, copying it into ./static once per plotly.js version;
+    None when the browser could not fetch it (static serving off, or ./static not writable)."""
+    if not st.get_option("server.enableStaticServing"):
+        return None
+    name = f"plotly-{get_plotlyjs_version()}.min.js"
+    target = STATIC_VENDOR / name
+    try:
+        if not target.exists():
+            STATIC_VENDOR.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(f".{os.getpid()}.part")
+            shutil.copyfile(PLOTLY_JS, partial)
+            partial.replace(target)
+    except OSError:
+        return None
+    return f"{STATIC_URL}/{name}"
+
+
+def plot(fig, *, key: str, config: dict | None = None, label: str | None = None,
+         on_click: Callable[[list[dict]], None] | None = None) -> None:
+    """Draw `fig` in the chart slot `key` (one key per slot on a page, the same on every rerun).
+
+    `on_click` gets the clicked points (x, y, customdata, curve_number, point_index) in a callback
+    before the rerun, as st.plotly_chart's on_select would."""
+    src = plotly_url()
+    if src is None:
+        st.plotly_chart(fig, key=key, config=config, theme=None,
+                        **({"on_select": lambda: _fallback_click(key, on_click), "selection_mode": "points"}
+                           if on_click else {}))
+        return
+    data = {"figure": pio.to_json(fig, validate=False), "config": {"responsive": True, **(config or {})},
+            "src": src, "clicks": on_click is not None, "label": label or _title(fig)}
+    callbacks = {"on_click_change": lambda: on_click(clicked(key))} if on_click else {}
+    _COMPONENT(key=key, data=data, **callbacks)
+
+
+def clicked(key: str) -> list[dict]:
+    """The points of the last click on chart `key` (empty when there was none)."""
+    result = st.session_state.get(key)
+    points = result.get("click") if hasattr(result, "get") else getattr(result, "click", None)
+    return [p for p in points or [] if isinstance(p, dict)]
+
+
+def _fallback_click(key: str, on_click: Callable[[list[dict]], None]) -> None:
+    event = st.session_state.get(key)
+    selection = event.get("selection", {}) if isinstance(event, dict) else getattr(event, "selection", {})
+    points = selection.get("points", []) if isinstance(selection, dict) else getattr(selection, "points", [])
+    on_click([p for p in points if isinstance(p, dict)])
+
+
+def _title(fig) -> str:
+    """The chart's title as plain text, for screen readers."""
+    title = fig.layout.title.text if fig.layout.title and fig.layout.title.text else ""
+    return " ".join(re.sub(r"<[^>]*>", " ", title).split()) or "Chart"

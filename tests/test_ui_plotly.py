@@ -1,0 +1,86 @@
+"""explorer.ui_plotly: charts as a component keyed by slot (so the browser redraws in place), plotly.js
+served same-origin from the installed package, and st.plotly_chart where that cannot be served."""
+
+from __future__ import annotations
+
+import json
+
+import plotly.graph_objects as go
+import pytest
+from plotly.offline import get_plotlyjs_version
+from streamlit.testing.v1 import AppTest
+
+from explorer import ui_plotly
+
+
+@pytest.fixture
+def vendor(tmp_path, monkeypatch):
+    monkeypatch.setattr(ui_plotly, "STATIC_VENDOR", tmp_path / "vendor")
+    monkeypatch.setattr(ui_plotly.st, "get_option", lambda name: name == "server.enableStaticServing")
+    ui_plotly.plotly_url.cache_clear()
+    yield tmp_path / "vendor"
+    ui_plotly.plotly_url.cache_clear()
+
+
+def test_plotly_js_is_copied_once_under_its_version(vendor):
+    url = ui_plotly.plotly_url()
+    name = f"plotly-{get_plotlyjs_version()}.min.js"
+    assert url == f"app/static/vendor/{name}"
+    assert (vendor / name).read_bytes() == ui_plotly.PLOTLY_JS.read_bytes()
+    assert [p.name for p in vendor.iterdir()] == [name]  # no partial copy left behind
+
+
+def test_no_url_without_static_serving(vendor, monkeypatch):
+    monkeypatch.setattr(ui_plotly.st, "get_option", lambda name: False)
+    assert ui_plotly.plotly_url() is None
+    assert not vendor.exists()
+
+
+def test_no_url_when_the_copy_cannot_be_written(vendor):
+    vendor.parent.joinpath("vendor").write_text("a file where the folder should be")
+    assert ui_plotly.plotly_url() is None
+
+
+def test_title_is_plain_text_for_screen_readers():
+    fig = go.Figure(layout={"title": {"text": "<b>Diabetes</b><br>2019/20: <span>CCGs</span>"}})
+    assert ui_plotly._title(fig) == "Diabetes 2019/20: CCGs"
+    assert ui_plotly._title(go.Figure()) == "Chart"
+
+
+def _page(serving: bool):
+    def script(serving):
+        import plotly.graph_objects as go
+
+        from explorer import ui_plotly
+
+        fig = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]), layout={"title": {"text": "Two bars"}})
+        served = ui_plotly.plotly_url
+        ui_plotly.plotly_url = served if serving else (lambda: None)
+        try:
+            ui_plotly.plot(fig, key="slot", config={"displaylogo": False})
+        finally:
+            ui_plotly.plotly_url = served
+
+    at = AppTest.from_function(script, kwargs={"serving": serving})
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_plot_sends_the_figure_to_the_component_keyed_by_slot():
+    at = _page(serving=True)
+    (element,) = at.get("bidi_component")
+    assert element.proto.component_name == "explorer_plotly" and element.proto.id.endswith("-slot")
+    data = json.loads(element.proto.json)
+    figure = json.loads(data["figure"])
+    assert figure["data"][0]["y"] == [1, 2] and data["label"] == "Two bars"
+    assert data["config"] == {"responsive": True, "displaylogo": False}
+    assert data["src"].endswith(".min.js") and data["clicks"] is False
+    assert not at.get("plotly_chart")
+
+
+def test_plot_falls_back_to_st_plotly_chart():
+    at = _page(serving=False)
+    (chart,) = at.get("plotly_chart")
+    assert json.loads(chart.proto.spec)["data"][0]["y"] == [1, 2]
+    assert not at.get("bidi_component")
