@@ -25,6 +25,29 @@ def test_main_runs_streamlit_on_app_py_with_the_options_given(monkeypatch):
 
     seen = {}
     monkeypatch.setattr(cli, "main", lambda: seen.setdefault("argv", list(sys.argv)) and 0)
+    monkeypatch.setattr(serve, "warm", lambda: seen.setdefault("warmed", True))
     monkeypatch.setattr(sys, "argv", ["serve"])
     serve.main(["--server.port", "8599"])
     assert seen["argv"] == ["streamlit", "run", str(paths.ROOT / "app.py"), "--server.port", "8599"]
+    assert seen["warmed"]
+
+
+def test_warm_fills_the_caches_the_first_page_views_use(store):
+    from explorer.queries import memo
+
+    memo.forget()
+    assert serve.warm() == ["store", "explore", "profile", "plotly.js"]
+    kinds = memo.cached_kinds()
+    assert kinds.get("geojson") and kinds.get("names"), kinds  # the default map's layer and names
+
+
+def test_warm_never_stops_the_server(monkeypatch, capsys):
+    from explorer import ui
+    from explorer.store import StoreMissing
+
+    def missing():
+        raise StoreMissing("no store")
+
+    monkeypatch.setattr(ui, "get_store", missing)
+    assert serve.warm() == []
+    assert "warm-up stopped" in capsys.readouterr().err
