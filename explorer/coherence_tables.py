@@ -6,7 +6,8 @@ from __future__ import annotations
 import polars as pl
 
 from explorer.coherence import overview
-from explorer.queries.catalogue import not_same_as_pairs, per_store
+from explorer.queries.catalogue import per_store
+from explorer.queries.indicator_detail import not_same_as_pairs
 from explorer.store import Store
 
 

@@ -7,14 +7,14 @@ On top of the words typed it adds the thesaurus in search_terms.yaml (plain word
 indicator metadata uses: "fat" → obesity), corrects one typo in words of five letters or more,
 completes partial words, and rewards the whole query appearing as a phrase or as an exact
 synonym. `search(frame, query)` wraps it with a small cache keyed on the frame object.
-Tokenising, stemming and the thesaurus live in explorer/search_text.py.
+Tokenising, stemming and the thesaurus live in explorer/search_text.py, the filters (topic,
+producer, area type, period covered) in explorer/search_filters.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from explorer import catalogue, periods
+from explorer import catalogue, search_filters
 from explorer import search_scoring as scoring
 from explorer.search_text import THESAURUS_PATH, deletes, load_thesaurus, stem, stems, within_one_edit, words
 
@@ -280,7 +280,7 @@ class SearchIndex:
                area_type=None, covers_period=None) -> pl.DataFrame:
         """Ranked matches (score high → low, ties by title then id). An empty query lists every
         indicator passing the filters, by topic then title, whatever `limit` says."""
-        allowed_docs = self._filter(topic, producer, area_type, covers_period)
+        allowed_docs = search_filters.allowed_documents(self, topic, producer, area_type, covers_period)
         typed = words(query)[:MAX_QUERY_WORDS]
         if not typed:
             order = [d for d in self.listing if d in allowed_docs]
@@ -328,32 +328,6 @@ class SearchIndex:
         scored = final_arr[order][:len(ranked)].tolist()
         return self._frame(ranked.tolist(), scored, scoring.notes(ranked, notes, group_best, FIELDS))
 
-    def _filter(self, topic, producer, area_type, covers_period) -> set[int] | range:
-        docs: set[int] | range = range(len(self.norms))
-        if topic:
-            wanted = _as_set(topic)
-            docs = {d for d in docs if self.topics[d] in wanted}
-        if producer:
-            self._require("producers", "producer")
-            # Word edges by lookaround, not \b: a name ending in ")" ("OHID (Fingertips)") has no \b after it.
-            patterns = [re.compile(rf"(?<!\w){re.escape(p)}(?!\w)", re.IGNORECASE) for p in _as_set(producer)]
-            docs = {d for d in docs if any(p.search(name) for p in patterns for name in self.producers[d])}
-        if area_type:
-            self._require("area_types", "area_type")
-            wanted = _as_set(area_type)
-            docs = {d for d in docs if wanted & set(self.area_types[d])}
-        if covers_period:
-            self._require("first_period_start", "covers_period")
-            start, end = period_range(covers_period)
-            docs = {d for d in docs if self.coverage[d][0] and self.coverage[d][1]
-                    and _as_date(self.coverage[d][0]) <= end and _as_date(self.coverage[d][1]) >= start}
-        return docs
-
-    def _require(self, column: str, option: str) -> None:
-        if column not in self.columns:
-            raise ValueError(f"cannot filter by {option}: the catalogue has no {column} column "
-                             "(build the store for coverage columns)")
-
     def _frame(self, docs: list[int], scores: list[float], notes: list[str]) -> pl.DataFrame:
         out = self.base[docs] if docs else self.base.clear()
         return out.hstack([pl.Series("score", scores, pl.Float64), pl.Series("matched", notes, pl.String)])
@@ -366,35 +340,6 @@ def _base_frame(frame: pl.DataFrame) -> pl.DataFrame:
     names = ("indicator_id", "title", "producers", "topic", "latest_period", "area_types")
     return frame.select(pl.col(c).cast(OUTPUT_SCHEMA[c]) if c in frame.columns else defaults[c].alias(c)
                         for c in names)
-
-
-def _as_set(value) -> set[str]:
-    return {value} if isinstance(value, str) else set(value)
-
-
-def _as_date(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def period_range(value) -> tuple[dt.date, dt.date]:
-    """A date, a (start, end) pair or a period label ('2019/20', '2019', '2018-20', 'Apr 2022')."""
-    if isinstance(value, dt.date):
-        return _as_date(value), _as_date(value)
-    if isinstance(value, tuple | list) and len(value) == 2:
-        return _as_date(value[0]), _as_date(value[1])
-    text = str(value).strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        day = periods.parse_date(text)
-        return day, day
-    attempts = [("financial_year", None), ("calendar_year", None), ("pooled_years", 10), ("month", None)]
-    for kind, max_years in attempts:
-        try:
-            found = periods.parse(text, kind)
-        except (periods.PeriodError, ValueError):
-            continue
-        if max_years is None or found.end.year - found.start.year < max_years:
-            return found.start, found.end
-    raise ValueError(f"{value!r} is not a period like 2019/20, 2019, 2018-20 or Apr 2022")
 
 
 # --- cached entry point -------------------------------------------------------------------------
@@ -431,5 +376,4 @@ def search(indicators: pl.DataFrame, query: str | None, limit: int | None = 20, 
                                         area_type=area_type, covers_period=covers_period)
 
 
-__all__ = ["SearchIndex", "index_for", "load_thesaurus", "period_range", "search", "stem", "stems",
-           "within_one_edit", "words"]
+__all__ = ["SearchIndex", "index_for", "load_thesaurus", "search", "stem", "stems", "within_one_edit", "words"]

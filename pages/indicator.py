@@ -6,6 +6,7 @@ import streamlit as st
 from explorer import coherence, ui
 from explorer import ui_catalogue as uc
 from explorer.queries import catalogue as q
+from explorer.queries import indicator_detail as qd
 from explorer.queries import page_state
 from explorer.queries.page_state import INDICATOR
 
@@ -30,7 +31,7 @@ if not indicator_id:
     ui.footer()
     st.stop()
 
-detail = q.indicator_detail(store, indicator_id)
+detail = qd.indicator_detail(store, indicator_id)
 row = detail["row"]
 st.title(ui.plain(row["title"]), anchor=False)
 cols = st.columns(3)
@@ -68,13 +69,13 @@ if row.get("target") is not None:
 st.table({"": list(facts), "Value": list(facts.values())})
 
 st.subheader("Producers and source datasets", anchor=False)
-st.dataframe(q.datasets_table(detail), hide_index=True,
+st.dataframe(qd.datasets_table(detail), hide_index=True,
              column_config={"Dataset": st.column_config.TextColumn(width="medium")})
 st.caption(uc.link("Release calendar and revisions", "/releases") + " · "
            + uc.link("What each producer publishes", "/producers"))
 
 st.subheader("Periods and area types available", anchor=False)
-st.dataframe(q.coverage_table(detail), hide_index=True)
+st.dataframe(qd.coverage_table(detail), hide_index=True)
 notes = []
 if detail["aggregated"]:
     notes.append(f"{detail['aggregated']:,} England or regional totals were summed by us where the "

@@ -6,8 +6,8 @@ import streamlit as st
 
 from explorer import releases, ui
 from explorer import ui_catalogue as uc
-from explorer.queries import catalogue as q
 from explorer.queries import page_state
+from explorer.queries import producers as q
 from explorer.queries.page_state import PRODUCER
 
 store = ui.store_or_stop()

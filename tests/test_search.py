@@ -1,4 +1,6 @@
-"""Catalogue search (explorer.search, explorer.search_text, explorer.search_cli).
+"""Catalogue search (explorer.search): relevance, ranking, scoring and the cached index. Its text
+handling, filters and command line are tested in test_search_text.py, test_search_filters.py and
+test_search_cli.py.
 
 Relevance runs on the real catalogue definitions gathered from explorer/sources/*.yaml. A query
 whose expected indicator no source defines yet is skipped (not passed) and runs once the YAML
@@ -7,21 +9,15 @@ lands.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import math
-import re
 import statistics
-import subprocess
-import sys
 import time
 
 import polars as pl
 import pytest
-import yaml
 
-from explorer import catalogue, cli, paths, search, search_cli
-from explorer.search_text import THESAURUS_PATH, deletes, load_thesaurus, stem, stems, within_one_edit, words
+from explorer import catalogue, paths, search, search_cli
+from explorer.search_text import stem, stems, words
 from explorer.sources.base import load_meta
 
 DEFINITIONS, YAML_PROBLEMS = search_cli.definitions_from_sources()
@@ -98,60 +94,7 @@ def test_source_yamls_were_all_readable():
     assert len(DEFINED) >= 40
 
 
-# --- text ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("text", "expected"), [
-    ("A&E", ["a&e"]), ("A and E", ["a&e"]), ("a & e waits", ["a&e", "waits"]), ("A+E", ["a&e"]),
-    ("4-hour", ["4", "hour"]), ("four hour", ["4", "hour"]),
-    ("Four-hour standard", ["4", "hour", "standard"]),
-    ("65+", ["65+"]), ("aged 65 and over", ["aged", "65+"]),
-    ("people aged 65 or older", ["people", "aged", "65+"]),
-    ("over 65s", ["65+"]), ("over 4 hours", ["over", "4", "hours"]),
-    ("over 18 weeks", ["over", "18", "weeks"]),
-    ("COPD", ["copd"]), ("Alzheimer’s", ["alzheimer's"]), ("Ménière", ["meniere"]),
-    ("rate of the deaths", ["rate", "deaths"]), ("Under-75 mortality", ["under", "75", "mortality"]),
-    ("", []), (None, []),
-])
-def test_words(text, expected):
-    assert words(text) == expected
-
-
-@pytest.mark.parametrize(("a", "b"), [
-    ("deaths", "death"), ("smokers", "smoker"), ("smokers", "smoking"), ("smoke", "smoking"),
-    ("therapies", "therapy"), ("disabilities", "disability"), ("alzheimer's", "alzheimers"),
-    ("admissions", "admission"), ("stopped", "stop"), ("recorded", "record"), ("nurses", "nursing"),
-    ("diseases", "disease"), ("pressures", "pressure"), ("cancers", "cancer"), ("waiting", "waits"),
-])
-def test_stem_joins_forms(a, b):
-    assert stem(a) == stem(b)
-
-
-@pytest.mark.parametrize(("a", "b"), [("death", "dementia"), ("diabetes", "diabetic"), ("care", "cancer"),
-                                      ("falling", "fal")])
-def test_stem_keeps_different_words_apart(a, b):
-    assert stem(a) != stem(b)
-
-
-@pytest.mark.parametrize("word", ["a&e", "65+", "copd", "gp", "diagnosis", "analysis", "falls"[:4]])
-def test_stem_leaves_short_and_special_words(word):
-    assert stem(word) == word
-
-
-@pytest.mark.parametrize(("a", "b", "close"), [
-    ("diabetis", "diabetes", True), ("diabtes", "diabetes", True), ("diabetess", "diabetes", True),
-    ("dementai", "dementia", True), ("smokng", "smoking", True), ("obesety", "obesity", True),
-    ("diabetes", "diabetes", True), ("hypertenshun", "hypertension", False), ("dibetis", "diabetes", False),
-    ("stroke", "strokes!!", False), ("abcd", "badc", False),
-])
-def test_within_one_edit(a, b, close):
-    assert within_one_edit(a, b) is close
-    assert within_one_edit(b, a) is close
-
-
-def test_deletes_meet_for_words_one_edit_apart():
-    for a, b in [("diabetis", "diabetes"), ("dementai", "dementia"), ("smokng", "smoking")]:
-        assert (deletes(a) | {a}) & (deletes(b) | {b})
-
-
+# --- typos and partial words --------------------------------------------------------------------
 def test_typo_correction_rules(defs):
     index = search.index_for(defs)
     assert index.correct("diabetis") == "diabetes"
@@ -166,37 +109,6 @@ def test_partial_word_completes(defs):
     found = search.search(defs, "diab", limit=3)
     assert found["indicator_id"][0] == "diabetes-recorded-prevalence"
     assert found["matched"][0].startswith("partial word: diab")
-
-
-# --- thesaurus ----------------------------------------------------------------------------------
-def test_thesaurus_file_is_well_formed():
-    with THESAURUS_PATH.open(encoding="utf-8") as fh:
-        entries = yaml.safe_load(fh)
-    for n, entry in enumerate(entries, 1):
-        assert ("same" in entry) != ("ask" in entry), f"entry {n}: one of same/ask"
-        assert ("ask" in entry) == ("find" in entry), f"entry {n}: ask needs find"
-        for key in ("same", "ask", "find"):
-            assert all(isinstance(v, str | int) and str(v).strip() for v in entry.get(key, [])), n
-    thesaurus = load_thesaurus()
-    for key, expansions in thesaurus.items():
-        for expansion in expansions:
-            assert all(target != key for target, _ in expansion.terms)   # never expands to itself
-
-
-@pytest.mark.parametrize(("typed", "finds"), [
-    ("fat", "obesity"), ("sugar", "diabetes"), ("A&E", "emergency department"),
-    ("COPD", "chronic obstructive pulmonary disease"), ("chronic obstructive pulmonary disease", "COPD"),
-    ("heart attack", "CHD"), ("stroke", "STIA"), ("blood pressure", "hypertension"),
-    ("waiting list", "RTT"), ("talking therapies", "IAPT"), ("GP", "general practice"),
-    ("poverty", "IMD"), ("blood thinners", "DOAC"), ("blood thinners", "warfarin"),
-    ("jabs", "vaccination"), ("food poisoning", "campylobacter"), ("drinking", "alcohol"),
-    ("smokers", "cigarettes"), ("Alzheimer's", "dementia"), ("deaths", "mortality"),
-    ("carers", "unpaid carers"), ("care homes", "social care"), ("life expectancy", "HLE"),
-])
-def test_thesaurus_links(typed, finds):
-    expansions = load_thesaurus().get(tuple(stem(w) for w in words(typed)), [])
-    targets = {tuple(stem(w) for w in words(text)) for e in expansions for _, text in e.terms}
-    assert tuple(stem(w) for w in words(finds)) in targets
 
 
 # --- ranking behaviour --------------------------------------------------------------------------
@@ -313,45 +225,6 @@ def test_empty_query_lists_everything_by_topic_then_title(defs):
     assert search.search(defs, "the of", limit=5).height == defs.height   # only stop words
 
 
-def test_filters(defs):
-    only = search.search(defs, "rate", topic="mental-health", limit=50)
-    assert set(only["topic"]) == {"mental-health"}
-    nhsd = search.search(defs, "", producer="nhs digital")
-    assert nhsd.height and all("NHS Digital" in p for p in nhsd["producers"].to_list())
-    ons = search.search(defs, "", producer="ONS")["producers"].to_list()
-    assert ons and all(any(re.search(r"\bONS\b", p) for p in ps) for ps in ons)   # not "House of Commons"
-
-
-def test_area_type_and_period_filters_on_a_built_catalogue():
-    frame = _frame([
-        {"indicator_id": "old-ccg", "title": "Widget rate", "producers": ["NHS Digital"],
-         "area_types": ["ccg"], "latest_period": "2014/15",
-         "first_period_start": dt.date(2013, 4, 1), "last_period_end": dt.date(2015, 3, 31)},
-        {"indicator_id": "new-icb", "title": "Widget count", "producers": ["NHS England"],
-         "area_types": ["icb", "england"], "latest_period": "Feb 2025",
-         "first_period_start": dt.date(2022, 4, 1), "last_period_end": dt.date(2025, 2, 28)}])
-    index = search.SearchIndex.from_catalogue(frame)
-    assert index.search("widget", area_type="icb")["indicator_id"].to_list() == ["new-icb"]
-    assert index.search("widget", covers_period="2014/15")["indicator_id"].to_list() == ["old-ccg"]
-    assert index.search("widget", covers_period="Apr 2023")["indicator_id"].to_list() == ["new-icb"]
-    assert index.search("widget", covers_period=dt.date(2019, 1, 1)).is_empty()
-    assert index.search("", covers_period=(dt.date(2014, 1, 1), dt.date(2023, 1, 1))).height == 2
-    assert index.search("widget", producer="england")["latest_period"].to_list() == ["Feb 2025"]
-    with pytest.raises(ValueError, match="not a period"):
-        index.search("widget", covers_period="sometime")
-
-
-D = dt.date
-
-
-@pytest.mark.parametrize(("label", "start", "end"), [
-    ("2019/20", D(2019, 4, 1), D(2020, 3, 31)), ("2019", D(2019, 1, 1), D(2019, 12, 31)),
-    ("2018-20", D(2018, 1, 1), D(2020, 12, 31)), ("Apr 2022", D(2022, 4, 1), D(2022, 4, 30)),
-    ("2022-04", D(2022, 4, 1), D(2022, 4, 30)), ("2022-04-15", D(2022, 4, 15), D(2022, 4, 15)),
-])
-def test_period_range(label, start, end):
-    assert search.period_range(label) == (start, end)
-
 
 def test_empty_catalogue():
     empty = search.search(DEFINITIONS.clear(), "diabetes")
@@ -377,44 +250,3 @@ def test_search_is_fast(defs):
             index.search(q)
             timings.append(time.perf_counter() - start)
     assert statistics.median(timings) < 0.005, f"median {statistics.median(timings) * 1000:.2f} ms"
-
-
-# --- command line -------------------------------------------------------------------------------
-def test_cli_json_falls_back_to_definitions(tmp_path, capsys):
-    assert cli.main(["search", "fat", "--json", "--limit", "3", "--store", str(tmp_path / "none")]) == 0
-    out, err = capsys.readouterr()
-    rows = json.loads(out)
-    assert "no built store" in err
-    assert [set(r) for r in rows] == [{"indicator_id", "title", "producers", "score"}] * len(rows)
-    expected = search.search(DEFINITIONS, "fat", limit=3)
-    assert [r["indicator_id"] for r in rows] == expected["indicator_id"].to_list()
-    assert rows[0]["indicator_id"] in ("obesity-prevalence-adults", "obesity-recorded-prevalence")
-    assert all(isinstance(r["producers"], list) and r["producers"] for r in rows)
-
-
-def test_cli_reads_the_built_catalogue(tmp_path, capsys):
-    frame = _frame([{"indicator_id": "widget-rate", "title": "Widget rate", "producers": ["ONS"]},
-                    {"indicator_id": "widget-count", "title": "Widget count", "producers": ["NHS England"]}])
-    frame.write_parquet(tmp_path / paths.INDICATORS)
-    assert cli.main(["search", "widget", "--json", "--producer", "ONS", "--store", str(tmp_path)]) == 0
-    out, err = capsys.readouterr()
-    assert err == ""
-    assert [r["indicator_id"] for r in json.loads(out)] == ["widget-rate"]
-    assert cli.main(["search", "widget", "rate", "--store", str(tmp_path)]) == 0   # words joined
-    assert capsys.readouterr().out.splitlines()[0].split()[1] == "widget-rate"
-    assert cli.main(["search", "gizmo", "--store", str(tmp_path)]) == 1
-    assert "no indicators match" in capsys.readouterr().err
-
-
-def test_cli_subprocess_and_no_streamlit(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "explorer", "search", "A&E", "--json", "--limit", "2",
-                          "--store", str(tmp_path)], capture_output=True, text=True, cwd=paths.ROOT,
-                         timeout=120)
-    assert run.returncode == 0, run.stderr
-    ids = [r["indicator_id"] for r in json.loads(run.stdout)]
-    if "ae-attendances" in DEFINED:
-        assert ids and ids[0].startswith("ae-")
-    probe = subprocess.run([sys.executable, "-c", "import sys, explorer.search, explorer.search_cli; "
-                            "print('streamlit' in sys.modules)"], capture_output=True, text=True,
-                           cwd=paths.ROOT, timeout=120)
-    assert probe.stdout.strip() == "False", probe.stderr

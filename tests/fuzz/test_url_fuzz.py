@@ -20,7 +20,8 @@ from explorer import catalogue, coherence, releases, schema
 from explorer.export import FORMATS
 from explorer.queries import catalogue as q
 from explorer.queries import download_spec as ds
-from explorer.queries import download_url, explore_options, page_state, profile_options
+from explorer.queries import download_url, explore_options, indicator_detail, page_state, profile_options
+from explorer.queries import producers as producer_queries
 from explorer.queries import trends as trend_queries
 from tests.fuzz import links
 
@@ -93,14 +94,14 @@ def test_indicator_links(store):
         _must_notice(raw, ["i"], state.notices)
         assert indicator_id is None or indicator_id in ids
         if indicator_id:
-            assert q.indicator_detail(store, indicator_id) is not None
+            assert indicator_detail.indicator_detail(store, indicator_id) is not None
         assert page_state.indicator_state(state.query(), ids)[1] == indicator_id
 
     check()
 
 
 def test_producers_links(store):
-    producers = q.producers_overview(store)["Producer"].to_list()
+    producers = producer_queries.producers_overview(store)["Producer"].to_list()
 
     @LINKS
     @given(raw=links.query_strategy({"pr": producers}))
