@@ -27,7 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
-from explorer import catalogue, harmonise, paths, profile_tables, schema
+from explorer import catalogue, harmonise, paths, profile_tables, schema, values_by_area
 from explorer.sources import discover
 from explorer.sources.base import StepContext
 
@@ -73,7 +73,7 @@ def fingerprint(module, ctx: StepContext) -> str:
 
 
 ASSEMBLY_FILES = ["catalogue.py", "harmonise.py", "build.py", "profile_tables.py", "profile_trend.py",
-                  "topics.yaml", "stats", "geography"]
+                  "values_by_area.py", "topics.yaml", "stats", "geography"]
 GEOGRAPHY_RAW = ["lookups_ons", "lookups_ods", "ons_population", "boundaries_ccg", "boundaries_nhs",
                  "boundaries_ons"]
 
@@ -196,6 +196,8 @@ def write_store(frames: dict[str, pl.DataFrame], reports: pl.DataFrame, rejects:
     try:
         # Row groups of ~64k rows so scans filtered on indicator_id/period skip most of the file.
         frames["values"].write_parquet(tmp / paths.VALUES, row_group_size=65_536, statistics=True)
+        # The same rows sorted by area, so `Store.values(areas=…)` reads an area by row range.
+        values_by_area.write(tmp / paths.VALUES, tmp / values_by_area.FILE)
         for name, frame in frames.items():
             if name != "values":
                 frame.write_parquet(tmp / f"{name}.parquet")

@@ -15,6 +15,11 @@ Two ways of holding values, chosen by size (same API, same String columns either
   store stays near 150 MB plus its cache (see BENCHMARKS.md, Performance). Whole-store work
   should use `scan()` (a LazyFrame, streaming) rather than `all_values()`, which in lazy mode
   reads the whole file on every call.
+
+A filter led by areas (areas given, no indicator) cannot prune values.parquet's row groups, so a
+lazy store reads it from values_by_area.parquet, the same rows sorted by area
+(`explorer.values_by_area`): each area's row range, back in values.parquet's order. A store
+built before that file existed scans values.parquet instead (same rows, slower).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from pathlib import Path
 
 import polars as pl
 
-from explorer import paths
+from explorer import paths, values_by_area
 
 TABLES = ("indicators", "areas", "area_links", "sources", "rejects", "revisions", "breaks",
           "boundaries")
@@ -64,6 +69,7 @@ class Store:
     _height: int = 0
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _by_area: values_by_area.AreaRows | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: Path | str | None = None, lazy: bool | None = None) -> Store:
@@ -198,9 +204,26 @@ class Store:
             frame = frame.filter(*filters) if filters else frame
         elif self._values is not None:
             frame = self._values.filter(*filters) if filters else self._values
+        elif areas is not None and (by_area := self.by_area()) is not None:
+            # lazy, led by areas: each area's rows by row range from the area-sorted copy
+            frame = by_area.rows(_as_list(areas), filters)
         else:  # lazy, no indicator: one streaming pass over the file with the filters pushed down
             frame = self.scan().filter(*filters).collect(engine="streaming") if filters else self.all_values()
         return self._on_current_boundaries(frame) if boundaries else frame
+
+    def by_area(self) -> values_by_area.AreaRows | None:
+        """The area-sorted copy of the values (values_by_area.parquet), opened on first use; None
+        for an eager store (an area filter of the frame in memory is quick) or a store built before
+        the file existed."""
+        if self._values is not None or self._file is None:
+            return None
+        with self._lock:
+            if self._by_area is None:
+                file = self.path / values_by_area.FILE
+                if not file.exists():
+                    return None
+                self._by_area = values_by_area.AreaRows(file, list(self._schema))
+            return self._by_area
 
     def latest_codes(self) -> pl.DataFrame:
         """(area_type, area_code) of every area in the latest configuration of its type."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 
-from explorer import paths, schema
+from explorer import paths, schema, values_by_area
 
 PROFILE_FILES = (paths.PROFILE_HEADLINE, paths.PROFILE_SPREAD, paths.PROFILE_ENGLAND)
 
@@ -92,7 +92,37 @@ def validate(store_dir: Path | str = paths.STORE_DIR) -> Report:
         report.add(False, "values.parquet matches the schema", str(cases.rows()))
     _consistency(root, values, report)
     _profile_files(root, report)
+    _area_copy(root, values, report)
     return report
+
+
+def _area_copy(root: Path, values: pl.DataFrame, report: Report) -> None:
+    """values_by_area.parquet (`Store.values(areas=…)` reads an area from it by row range) holds the
+    rows of values.parquet, each once, sorted by area, and the index in its footer matches."""
+    file = root / values_by_area.FILE
+    report.add(file.exists(), f"{values_by_area.FILE} was written (the values sorted by area)")
+    if not file.exists():
+        return
+    copy = pl.read_parquet(file)
+    report.add(copy.height == values.height, f"{values_by_area.FILE} holds as many rows as values.parquet",
+               f"{copy.height:,} rows, values.parquet {values.height:,}")
+    row = pl.col(values_by_area.ROW)
+    in_store_order = copy.sort(row)
+    same = (copy.height == values.height and in_store_order[values_by_area.ROW].equals(
+        pl.Series(values_by_area.ROW, range(values.height), dtype=copy.schema[values_by_area.ROW]))
+        and in_store_order.drop(values_by_area.ROW).equals(values))
+    report.add(same, f"{values_by_area.FILE} holds the rows of values.parquet, each once (by {values_by_area.ROW})")
+    code = pl.col("area_code")
+    later = (code > code.shift(1)) | ((code == code.shift(1)) & (row > row.shift(1)))
+    runs = copy.select(code).with_row_index("start").group_by("area_code").agg(
+        pl.col("start").min(), pl.len().alias("n"))
+    try:
+        index = values_by_area.read_index(file)
+    except ValueError:
+        index = {}
+    ok = bool(copy.select(later.fill_null(True).all()).item()) and index == {
+        c: (start, n) for c, start, n in runs.iter_rows()}
+    report.add(ok, f"{values_by_area.FILE} sorted by area_code then {values_by_area.ROW}, its footer index matching")
 
 
 def _profile_files(root: Path, report: Report) -> None:

@@ -9,8 +9,9 @@ fixed-width copy number keeps the file sorted by indicator_id without a global s
 split around the "synthetic-" block), so the copies stream straight to Parquet with the build's
 row-group size. The catalogue, breaks and
 revisions are copied the same way; areas, links, sources and boundaries are the real ones, so the
-pages' map, names and benchmarks work unchanged. The area profile's tables are then computed from
-the synthetic values by the build's own function (`explorer.profile_tables.write`).
+pages' map, names and benchmarks work unchanged. The area-sorted copy of the values and the area
+profile's tables are then written from the synthetic values by the build's own functions
+(`explorer.values_by_area.write`, `explorer.profile_tables.write`).
 
 Everything is written under a fresh temporary directory (never data/store) and the manifest says
 `"synthetic": true`.
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import polars as pl
 
-from explorer import paths, profile_tables
+from explorer import paths, profile_tables, values_by_area
 
 PREFIX = "synthetic-"
 ROW_GROUP_SIZE = 65_536  # as explorer/build.py writes values.parquet
@@ -85,6 +86,7 @@ def generate(rows: int = 10_000_000, source: Path | str | None = None, out: Path
         values = pl.concat([first.filter(before), extra, first.filter(~before)])
     values.sink_parquet(target / paths.VALUES, row_group_size=ROW_GROUP_SIZE, statistics=True,
                         engine="streaming")
+    values_by_area.write(target / paths.VALUES, target / values_by_area.FILE)  # as the build writes it
     written = pl.scan_parquet(target / paths.VALUES).select(
         pl.len(), pl.col("indicator_id").n_unique()).collect().row(0)
 
