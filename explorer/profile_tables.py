@@ -23,6 +23,15 @@ Files (names in `explorer.paths`):
   rates with no England figure at all, the sum of every current area's counts over their
   denominators, when every area of the kind has both (`summed_n` areas of kind `summed_type`;
   the app words `england_source` for these).
+* `profile_latest.parquet`: what an area's profile shows, one row per area and headline series:
+  the series' latest row with a value (or its last row when no period has one), with the
+  spread of its cell (SPREAD_COLUMNS) and England's figures for its period (ENGLAND_COLUMNS)
+  already joined; sorted and grouped like the headline file (small row groups: an area is read
+  by row range without picking the latest period or joining anything).
+* `profile_peer_values.parquet`: the values an area can be compared with its peers on: every
+  headline row with a value whose cell is some area's latest (area_code, cell_id, value,
+  count, denominator), sorted by area like the headline file. Small enough (a fifth of the
+  headline values at 10M) to hold in memory, so a peer group is ten zero-copy slices.
 
 Everything is computed with streaming passes over the values: the headline keys and the
 aggregates are small, and the headline rows go through an unsorted temporary file and are sorted
@@ -50,8 +59,14 @@ TREND_COLUMNS = ["trend", "trend_reason"]  # the series' recent trend, on each o
 # A cell: one indicator, breakdown and period, across areas. cell_id numbers them (densely, in
 # the file's sort order of the cells) so the app matches an area's rows with its peers' by integer.
 CELL = ["indicator_id", "area_type", "sex", "age", "category", "period"]
-FILES = (paths.PROFILE_HEADLINE, paths.PROFILE_SPREAD, paths.PROFILE_ENGLAND)
+SPREAD_COLUMNS = ["n_areas", "minimum", "q25", "q75", "maximum"]
+ENGLAND_COLUMNS = ["england_value", "england_lower", "england_upper", "england_count", "england_denominator",
+                   "england_source", "summed_n", "summed_type"]
+PEER_COLUMNS = ["area_code", "cell_id", "value", "count", "denominator"]
+FILES = (paths.PROFILE_HEADLINE, paths.PROFILE_SPREAD, paths.PROFILE_ENGLAND, paths.PROFILE_LATEST,
+         paths.PROFILE_PEERS)
 ROW_GROUP_SIZE = 8_192  # an area holds ~200 headline rows (real store) to ~5,000 (10M synthetic)
+LATEST_ROW_GROUP_SIZE = 2_048  # and ~50 to ~1,300 latest rows
 SORT_BATCH_ROWS = 500_000  # headline rows sorted (and their trends computed) in memory at once
 UNSORTED = ".profile_headline_unsorted.parquet"
 
@@ -110,14 +125,47 @@ def write(values: pl.LazyFrame, indicators: pl.DataFrame, areas: pl.DataFrame, o
         polarity = indicators.select("indicator_id", "polarity")
         cells = (headline.filter(~is_england()).select(CELL).unique().sort(CELL, nulls_last=True)
                  .with_row_index("cell_id").collect(engine="streaming"))
-        rows = _write_sorted(headline.filter(~is_england()), out_dir / paths.PROFILE_HEADLINE,
-                             lambda frame: _with_trends(frame, polarity, breaks).join(
-                                 cells, on=CELL, how="left", nulls_equal=True, maintain_order="left"))
+
+        def finish(frame: pl.DataFrame) -> list[pl.DataFrame]:
+            frame = _with_trends(frame, polarity, breaks).join(cells, on=CELL, how="left", nulls_equal=True,
+                                                                maintain_order="left")
+            return [frame, _latest_rows(frame, spread, england)]
+
+        outs = [(out_dir / paths.PROFILE_HEADLINE, ROW_GROUP_SIZE),
+                (out_dir / paths.PROFILE_LATEST, LATEST_ROW_GROUP_SIZE)]
+        rows, latest = _write_sorted(headline.filter(~is_england()), outs, finish)
     finally:
         unsorted.unlink(missing_ok=True)
+    peers = _write_peer_values(out_dir)
     spread.write_parquet(out_dir / paths.PROFILE_SPREAD)
     england.write_parquet(out_dir / paths.PROFILE_ENGLAND)
-    return {paths.PROFILE_HEADLINE: rows, paths.PROFILE_SPREAD: spread.height, paths.PROFILE_ENGLAND: england.height}
+    return {paths.PROFILE_HEADLINE: rows, paths.PROFILE_SPREAD: spread.height, paths.PROFILE_ENGLAND: england.height,
+            paths.PROFILE_LATEST: latest, paths.PROFILE_PEERS: peers}
+
+
+def _latest_rows(headline: pl.DataFrame, spread: pl.DataFrame, england: pl.DataFrame) -> pl.DataFrame:
+    """Each series' latest row with a value, or its last row when none has one (from rows sorted by
+    area and period), with its cell's spread and England's figures joined."""
+    series = ["area_code", *KEY]
+    i = pl.col("_i")
+    last_valued = pl.when(pl.col("value").is_not_null()).then(i).max().over(series)
+    picked = headline.with_row_index("_i").filter(i == pl.coalesce(last_valued, i.max().over(series))).drop("_i")
+    return (picked.join(spread.select(*SPREAD_KEY, *SPREAD_COLUMNS), on=SPREAD_KEY, how="left", nulls_equal=True,
+                        maintain_order="left")
+            .join(england.select(*JOIN, *ENGLAND_COLUMNS), on=JOIN, how="left", nulls_equal=True,
+                  maintain_order="left"))
+
+
+def _write_peer_values(out_dir: Path) -> int:
+    """profile_peer_values.parquet from the headline and latest files just written (streaming, in
+    the headline's order)."""
+    cells = (pl.scan_parquet(out_dir / paths.PROFILE_LATEST).filter(pl.col("value").is_not_null())
+             .select(pl.col("cell_id").unique()).collect(engine="streaming")["cell_id"])
+    out = out_dir / paths.PROFILE_PEERS
+    (pl.scan_parquet(out_dir / paths.PROFILE_HEADLINE)
+     .filter(pl.col("value").is_not_null(), pl.col("cell_id").is_in(cells.implode()))
+     .select(PEER_COLUMNS).sink_parquet(out, statistics=True, engine="streaming"))
+    return pl.scan_parquet(out).select(pl.len()).collect().item()
 
 
 def _indicator_batches(series: pl.DataFrame) -> list[tuple[str, str]]:
@@ -196,10 +244,11 @@ def _with_trends(rows: pl.DataFrame, polarity: pl.DataFrame, breaks: pl.DataFram
     return rows.join(found, on=profile_trend.GROUP, how="left", maintain_order="left")
 
 
-def _write_sorted(rows: pl.LazyFrame, out: Path, finish: Callable[[pl.DataFrame], pl.DataFrame]) -> int:
+def _write_sorted(rows: pl.LazyFrame, outs: list[tuple[Path, int]],
+                  finish: Callable[[pl.DataFrame], list[pl.DataFrame]]) -> list[int]:
     """Sort the area rows by area_code, period_start and values order (`_row`) in batches of whole
-    areas, `finish` each batch, and write them as one file (without `_row`) in ROW_GROUP_SIZE row
-    groups."""
+    areas, `finish` each batch into one frame per output, and write each output as one file
+    (without `_row`) in its row-group size. Returns each file's row count."""
     counts = rows.group_by("area_code").len().sort("area_code").collect(engine="streaming")
     batches: list[list[str]] = [[]]
     size = 0
@@ -210,21 +259,26 @@ def _write_sorted(rows: pl.LazyFrame, out: Path, finish: Callable[[pl.DataFrame]
         batches[-1].append(code)
         size += n
 
-    def batch(codes: list[str]) -> pl.DataFrame:
+    def batch(codes: list[str]) -> list[pl.DataFrame]:
         return finish(rows.filter(pl.col("area_code").is_in(codes)).collect(engine="streaming")
                       .sort("area_code", "period_start", "_row").drop("_row"))
 
     if len(batches) == 1:
-        frame = batch(batches[0])
-        frame.write_parquet(out, row_group_size=ROW_GROUP_SIZE, statistics=True)
-        return frame.height
-    parts = [out.with_name(f".{out.stem}-{i:04d}.parquet") for i in range(len(batches))]
+        frames = batch(batches[0])
+        for (out, group), frame in zip(outs, frames, strict=True):
+            frame.write_parquet(out, row_group_size=group, statistics=True)
+        return [frame.height for frame in frames]
+    parts = [[out.with_name(f".{out.stem}-{i:04d}.parquet") for out, _ in outs] for i in range(len(batches))]
+    heights = [0] * len(outs)
     try:
-        for codes, part in zip(batches, parts, strict=True):
-            batch(codes).write_parquet(part)
-        pl.scan_parquet(parts).sink_parquet(out, row_group_size=ROW_GROUP_SIZE, statistics=True,
-                                            engine="streaming")
+        for codes, names in zip(batches, parts, strict=True):
+            for k, (frame, part) in enumerate(zip(batch(codes), names, strict=True)):
+                frame.write_parquet(part)
+                heights[k] += frame.height
+        for k, (out, group) in enumerate(outs):
+            pl.scan_parquet([names[k] for names in parts]).sink_parquet(out, row_group_size=group, statistics=True,
+                                                                        engine="streaming")
     finally:
-        for part in parts:
+        for part in (p for names in parts for p in names):
             part.unlink(missing_ok=True)
-    return int(counts["len"].sum())
+    return heights

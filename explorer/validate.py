@@ -14,7 +14,8 @@ import polars as pl
 
 from explorer import paths, schema, values_by_area
 
-PROFILE_FILES = (paths.PROFILE_HEADLINE, paths.PROFILE_SPREAD, paths.PROFILE_ENGLAND)
+PROFILE_FILES = (paths.PROFILE_HEADLINE, paths.PROFILE_SPREAD, paths.PROFILE_ENGLAND, paths.PROFILE_LATEST,
+                 paths.PROFILE_PEERS)
 
 # Published limits are rounded; allow for that when checking lower ≤ value ≤ upper.
 TOLERANCE = 1e-6

@@ -55,7 +55,8 @@ def test_build_writes_store_and_second_build_is_a_no_op(dirs):
     # The area profile's tables are written into the same build, with their row counts.
     profile_rows = json.loads((store / paths.MANIFEST).read_text())["profile_rows"]
     assert profile_rows[paths.PROFILE_HEADLINE] == pl.read_parquet(store / paths.PROFILE_HEADLINE).height > 0
-    assert set(profile_rows) == {paths.PROFILE_HEADLINE, paths.PROFILE_SPREAD, paths.PROFILE_ENGLAND}
+    assert set(profile_rows) == {paths.PROFILE_HEADLINE, paths.PROFILE_SPREAD, paths.PROFILE_ENGLAND,
+                                 paths.PROFILE_LATEST, paths.PROFILE_PEERS}
     again: list[str] = []
     second = build(steps=_steps(), say=again.append, **dirs)
     assert second.rebuilt == [] and any("up to date" in line for line in again)

@@ -60,6 +60,23 @@ def test_spine_positions_centre_england_and_scale_by_the_wider_side():
         assert p["minimum_pos"] < p["q25_pos"] < p["q75_pos"] < p["maximum_pos"]
 
 
+def test_spine_positions_scale_by_the_end_held_when_the_other_is_missing():
+    prof = profile("high is good").with_columns(
+        pl.when(pl.col("indicator_id") == "campylobacter-2016").then(None).otherwise(pl.col("minimum"))
+        .alias("minimum"),
+        pl.when(pl.col("indicator_id") == "campylobacter-2017").then(pl.col("england_value"))
+        .otherwise(pl.col("maximum")).alias("maximum"))
+    pos = {p["indicator_id"]: p for p in spine_positions(prof).iter_rows(named=True)}
+    row = prof.row(1, named=True)
+    half = abs(row["maximum"] - row["england_value"])
+    mid = pos["campylobacter-2016"]
+    assert mid["minimum_pos"] is None and mid["maximum_pos"] == pytest.approx(1.0)
+    assert mid["area_pos"] == pytest.approx(0.5 + (row["area_value"] - row["england_value"]) / (2 * half))
+    assert mid["range_left"] == mid["range_right"] == mid["maximum_pos"] and mid["england_pos"] == 0.5
+    last = pos["campylobacter-2017"]  # highest area = England: the lowest side alone sets the scale
+    assert last["maximum_pos"] == 0.5 and last["minimum_pos"] == pytest.approx(0.0)
+
+
 def test_spine_orientation_flips_with_polarity():
     high, low, neutral = (spine_positions(profile(p))
                           for p in ("high is good", "low is good", "no judgement"))

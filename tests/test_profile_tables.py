@@ -105,3 +105,32 @@ def test_batched_sort_writes_the_same_file(store, written, tmp_path, monkeypatch
 def test_empty_values_write_empty_files(store, tmp_path):
     counts = profile_tables.write(store.scan().head(0), store.indicators(), store.areas(), tmp_path, None)
     assert set(counts.values()) == {0} and profile_tables.present(tmp_path)
+
+
+def test_latest_file_holds_each_series_latest_value_with_its_spread_and_england(written):
+    head, latest = written[paths.PROFILE_HEADLINE], written[paths.PROFILE_LATEST]
+    series = ["area_code", *profile_tables.KEY]
+    # the definition, the slow way: the last row (file order) with a value, else the last row
+    indexed = head.with_row_index("_i")
+    valued = indexed.filter(pl.col("value").is_not_null()).group_by(series).agg(pl.col("_i").max())
+    fallback = indexed.group_by(series).agg(pl.col("_i").max()).join(valued, on=series, how="anti", nulls_equal=True)
+    picked = pl.concat([valued, fallback])["_i"].sort()
+    assert latest.height == head.select(series).unique().height == picked.len()
+    assert latest.height < head.height / 2  # every period of a series in the headline, one row here
+    assert_frame_equal(latest.select(head.columns), head[picked])
+    assert latest["area_code"].is_sorted() and latest.select(series).is_unique().all()
+    assert latest["value"].null_count() > 0  # series with no value at all keep a row (for the topic list)
+    for name, key, columns in ((paths.PROFILE_SPREAD, profile_tables.SPREAD_KEY, profile_tables.SPREAD_COLUMNS),
+                               (paths.PROFILE_ENGLAND, profile_tables.JOIN, profile_tables.ENGLAND_COLUMNS)):
+        joined = latest.select(key).join(written[name], on=key, how="left", nulls_equal=True, maintain_order="left")
+        assert_frame_equal(latest.select(columns), joined.select(columns))
+    assert latest["n_areas"].null_count() < latest.height and latest["england_value"].null_count() < latest.height
+
+
+def test_peer_values_are_every_row_with_a_value_in_some_areas_latest_cell(written):
+    head, latest, peers = (written[name] for name in (paths.PROFILE_HEADLINE, paths.PROFILE_LATEST,
+                                                      paths.PROFILE_PEERS))
+    cells = latest.filter(pl.col("value").is_not_null())["cell_id"].unique().implode()
+    expected = head.filter(pl.col("value").is_not_null(), pl.col("cell_id").is_in(cells))
+    assert_frame_equal(peers, expected.select(profile_tables.PEER_COLUMNS))
+    assert 0 < peers.height < head.height

@@ -71,3 +71,13 @@ def test_the_area_copy_must_hold_every_value_sorted_by_area(copy):
     assert _area_copy_lines(validate.validate(copy))[ordered] is False
     file.unlink()
     assert _area_copy_lines(validate.validate(copy)) == {written: False}
+
+
+@pytest.mark.parametrize("name", [paths.PROFILE_LATEST, paths.PROFILE_PEERS])
+def test_the_latest_and_peer_value_files_are_checked_like_the_others(copy, name):
+    manifest = json.loads((copy / paths.MANIFEST).read_text())
+    manifest["profile_rows"][name] -= 1
+    (copy / paths.MANIFEST).write_text(json.dumps(manifest))
+    assert _profile_lines(validate.validate(copy))["profile tables hold the rows the build wrote (manifest)"] is False
+    (copy / name).unlink()
+    assert _profile_lines(validate.validate(copy)) == {"the area profile's tables were written": False}

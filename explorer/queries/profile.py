@@ -5,9 +5,12 @@ Everything that does not depend on the chosen area is precomputed by the build
 (`explorer.profile_tables`: which breakdown is an indicator's headline series, the spread of all
 areas, England's figures, each series' recent trend) and read once per store (`tables`); one
 area's headline rows are read on demand from the area-sorted profile_headline.parquet
-(`queries.profile_rows`). A store without these files (built before they existed) gets them
-computed once into a temporary directory with the same function. A profile is then a few joins
-on small frames.
+(`queries.profile_rows`), and what the profile shows of them (each series' latest value with its
+spread and England's figure already joined) from profile_latest.parquet, read the same way; the
+values peers are compared on are held in memory (profile_peer_values.parquet). A store without
+these files (built before they existed) gets them computed once into a temporary directory with
+the same function. A profile is then one read by row range, a filter and a join with the
+parent's figures.
 """
 
 from __future__ import annotations
@@ -19,16 +22,19 @@ from pathlib import Path
 import polars as pl
 
 from explorer import paths, profile_tables, stats
-from explorer.profile_tables import JOIN, KEY, SPREAD_KEY
+from explorer.profile_tables import ENGLAND_COLUMNS, JOIN, KEY, SPREAD_COLUMNS, TREND_COLUMNS, VALUE_COLUMNS
 from explorer.queries import profile_areas
 from explorer.queries.profile_cache import per_store
-from explorer.queries.profile_rows import AreaFile, KeyIndex, Sliced
+from explorer.queries.profile_rows import AreaFile, Sliced
 from explorer.store import Store
 
 YEARLY = {"financial_year", "calendar_year", "multi_year", "multi_financial_year", "point"}
 WORSE = ("worse", "worst")
 GETTING_WORSE = (stats.trend.INCREASING_WORSE, stats.trend.DECREASING_WORSE)
 ALL_TOPICS = "all"
+META_COLUMNS = ["title", "short_title", "topic", "unit", "multiplier", "value_type", "polarity"]
+# England's figures as the profile shows them (summed_n and summed_type are worded in england_source).
+ENGLAND_FIGURES = [c for c in ENGLAND_COLUMNS if c not in ("england_source", "summed_n", "summed_type")]
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,8 @@ class Tables:
     england: pl.DataFrame  # England's headline rows
     meta: pl.DataFrame  # catalogue columns the profile needs
     breaks: dict[str, list[tuple]]  # indicator_id -> [(area_code or None, area_type or None, period)]
-    spread_at: KeyIndex  # spread by SPREAD_KEY, for the profile's left join
-    england_at: KeyIndex  # england by JOIN
+    latest: Sliced | AreaFile  # area_code -> each of its series' latest row, spread and England joined
+    peer_values: Sliced  # area_code -> cell_id, value, count, denominator of its rows peers are compared on
 
 
 @per_store
@@ -53,13 +59,14 @@ def tables(store: Store) -> Tables:
         workdir = tempfile.TemporaryDirectory(prefix="explorer-profile-")
         root = Path(workdir.name)
         profile_tables.write(store.scan(), store.indicators(), store.areas(), root, store.table("breaks"))
-    headline = root / paths.PROFILE_HEADLINE
+    headline, latest = root / paths.PROFILE_HEADLINE, root / paths.PROFILE_LATEST
     by_area = (AreaFile(headline, keep=workdir) if store.lazy
                else Sliced(pl.read_parquet(headline), "area_code"))
+    latest_rows = (AreaFile(latest, keep=workdir) if store.lazy
+                   else Sliced(pl.read_parquet(latest), "area_code"))
+    peer_values = Sliced.read(root / paths.PROFILE_PEERS, "area_code")
     england = pl.read_parquet(root / paths.PROFILE_ENGLAND)
-    summed = pl.format("summed by us from all {} {}", pl.col("summed_n"), pl.col("summed_type").replace_strict(
-        profile_areas.PLURAL, default=pl.col("summed_type")))
-    england = england.with_columns(pl.coalesce("england_source", summed)).drop("summed_n", "summed_type")
+    england = england.with_columns(_england_source()).drop("summed_n", "summed_type")
     spread = pl.read_parquet(root / paths.PROFILE_SPREAD)
     if workdir is not None and not store.lazy:
         workdir.cleanup()
@@ -70,7 +77,14 @@ def tables(store: Store) -> Tables:
     if not table.is_empty():
         for ind, code, kind, period in table.select("indicator_id", "area_code", "area_type", "period").iter_rows():
             breaks.setdefault(ind, []).append((code, kind, period))
-    return Tables(by_area, spread, england, meta, breaks, KeyIndex(spread, SPREAD_KEY), KeyIndex(england, JOIN))
+    return Tables(by_area, spread, england, meta, breaks, latest_rows, peer_values)
+
+
+def _england_source() -> pl.Expr:
+    """england_source, with England figures we summed from every area worded from summed_n/_type."""
+    summed = pl.format("summed by us from all {} {}", pl.col("summed_n"), pl.col("summed_type").replace_strict(
+        profile_areas.PLURAL, default=pl.col("summed_type")))
+    return pl.coalesce("england_source", summed).alias("england_source")
 
 
 def area_rows(store: Store, code: str, kinds: list[str]) -> pl.DataFrame:
@@ -81,16 +95,26 @@ def area_rows(store: Store, code: str, kinds: list[str]) -> pl.DataFrame:
     return frame.filter(pl.col("area_type").is_in(kinds))
 
 
+def series_rows(store: Store, code: str, kinds: list[str]) -> pl.DataFrame:
+    """One row per headline series of the area for the given kinds (profile_latest.parquet): its
+    latest row with a value (or its last row when none has a value), spread and England joined."""
+    frame = tables(store).latest.get(code)
+    if frame is None:
+        return pl.DataFrame(schema={"area_code": pl.String, **{c: pl.String for c in KEY}})
+    return frame.filter(pl.col("area_type").is_in(kinds))
+
+
 def latest_rows(rows: pl.DataFrame, kinds: list[str]) -> pl.DataFrame:
-    """Each series' latest period with a value; an indicator held for several of the area's kinds
-    keeps the first kind in `kinds` (the chosen one)."""
+    """The `series_rows` with a value; an indicator held for several of the area's kinds keeps the
+    first kind in `kinds` (the chosen one)."""
     if rows.is_empty():
         return rows
+    rows = rows.filter(pl.col("value").is_not_null())
+    if rows.is_empty() or len(kinds) == 1:
+        return rows
     order = {k: i for i, k in enumerate(kinds)}
-    latest = rows.filter(pl.col("value").is_not_null()).group_by(KEY).agg(pl.all().last())
-    latest = latest.with_columns(pl.col("area_type").replace_strict(order, return_dtype=pl.Int32).alias("_kind"))
-    first_kind = pl.col("_kind") == pl.col("_kind").min().over("indicator_id")
-    return latest.filter(first_kind).drop("_kind")
+    kind = pl.col("area_type").replace_strict(order, return_dtype=pl.Int32)
+    return rows.filter(kind == kind.min().over("indicator_id"))
 
 
 def profile(store: Store, code: str, area_type: str, topic: str = ALL_TOPICS) -> pl.DataFrame:
@@ -118,12 +142,12 @@ def full_profile(store: Store, code: str, area_type: str) -> pl.DataFrame:
     """
     t = tables(store)
     kinds = profile_areas.related_types(store, code, area_type)
-    rows = area_rows(store, code, kinds)
-    latest = latest_rows(rows, kinds)
+    latest = latest_rows(series_rows(store, code, kinds), kinds)
     if latest.is_empty():
         return pl.DataFrame()
-    frame = latest.join(t.meta, on="indicator_id", how="left")
-    frame = t.england_at.join(t.spread_at.join(frame))
+    frame = latest.join(t.meta, on="indicator_id", how="left", maintain_order="left").select(
+        *KEY, "area_code", *VALUE_COLUMNS, *META_COLUMNS, *SPREAD_COLUMNS, *ENGLAND_FIGURES, _england_source(),
+        *TREND_COLUMNS, "cell_id")
     frame = _with_parent(store, frame, code, area_type)
     polarity = frame["polarity"]
     frame = frame.with_columns(
@@ -134,8 +158,9 @@ def full_profile(store: Store, code: str, area_type: str) -> pl.DataFrame:
         _breakdown_label().alias("breakdown"),
         pl.when(pl.col("sex") == "Persons").then(pl.col("indicator_id"))
         .otherwise(pl.col("indicator_id") + ":" + pl.col("sex").str.to_lowercase()).alias("row_id"))
-    trend = profile_tables.TREND_COLUMNS  # precomputed per series by the build, last in the frame
-    return frame.select(pl.exclude(*trend, "cell_id"), *trend, "cell_id").sort("topic", "title", "sex")
+    trend = TREND_COLUMNS  # precomputed per series by the build, last in the frame
+    return frame.select(pl.exclude(*trend, "cell_id"), *trend, "cell_id").sort(
+        "topic", "title", "sex", maintain_order=True)
 
 
 def _breakdown_label() -> pl.Expr:
@@ -157,7 +182,7 @@ def _with_parent(store: Store, frame: pl.DataFrame, code: str, area_type: str) -
     return frame.join(prows, on=JOIN, how="left", nulls_equal=True).with_columns(pl.lit(parent).alias("parent_code"))
 
 
-@per_store(maxsize=32)
+@per_store(maxsize=128)  # every ICB, region and NHS region: few, and asked for by many areas
 def _parent_rows(store: Store, parent: str, kind: str) -> pl.DataFrame | None:
     """The parent's headline value and 95% limits by JOIN (the latest row of each), for its kind."""
     held = tables(store).by_area.scan([parent])  # a lazy store reads only these columns of its rows
@@ -266,8 +291,14 @@ def spine_shown(spine: pl.DataFrame) -> pl.DataFrame:
 def topics_for(store: Store, code: str, area_type: str) -> list[str]:
     """Topics the area has at least one indicator in (for the topic picker)."""
     kinds = profile_areas.related_types(store, code, area_type)
-    rows = area_rows(store, code, kinds)
+    rows = series_rows(store, code, kinds)  # every series the area has rows for, with a value or not
     if rows.is_empty():
         return []
-    ids = rows["indicator_id"].unique().to_list()
-    return sorted(tables(store).meta.filter(pl.col("indicator_id").is_in(ids))["topic"].unique().to_list())
+    topic = _topic_of(store)
+    return sorted({topic[i] for i in rows["indicator_id"].unique().to_list() if i in topic})
+
+
+@per_store
+def _topic_of(store: Store) -> dict[str, str]:
+    """indicator_id -> topic, from the catalogue."""
+    return dict(tables(store).meta.select("indicator_id", "topic").iter_rows())

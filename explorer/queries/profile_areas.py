@@ -108,11 +108,20 @@ def area_row(store: Store, code: str | None, area_type: str | None = None) -> di
     """The area's row (first kind in PROFILE_TYPES order when `area_type` is not given)."""
     if not code:
         return None
-    table = area_table(store)
-    rows = table.filter(pl.col("area_code") == code)
+    rows = _rows_by_code(store).get(code, [])
     if area_type:
-        rows = rows.filter(pl.col("area_type") == area_type)
-    return rows.sort("superseded", "type_rank").row(0, named=True) if rows.height else None
+        rows = [r for r in rows if r["area_type"] == area_type]
+    return dict(rows[0]) if rows else None
+
+
+@per_store
+def _rows_by_code(store: Store) -> dict[str, list[dict]]:
+    """area_code -> its rows of `area_table` (one per kind), not superseded first, then in
+    PROFILE_TYPES order. Read only: `area_row` hands out copies."""
+    out: dict[str, list[dict]] = {}
+    for row in area_table(store).sort("superseded", "type_rank", maintain_order=True).iter_rows(named=True):
+        out.setdefault(row["area_code"], []).append(row)
+    return out
 
 
 def area_name(store: Store, code: str | None) -> str:
@@ -168,10 +177,18 @@ def search_areas(store: Store, text: str | None, limit: int = 20) -> pl.DataFram
 
 def related_types(store: Store, code: str, area_type: str) -> list[str]:
     """The kinds of area this code is, the chosen kind first (e.g. sub_icb then ccg)."""
-    kinds = store.areas().filter(pl.col("area_code") == code)["area_type"].to_list()
+    kinds = _kinds_by_code(store).get(code, frozenset())
     return [area_type] + [k for k in PROFILE_TYPES if k in kinds and k != area_type]
 
 
+@per_store
+def _kinds_by_code(store: Store) -> dict[str, frozenset[str]]:
+    """area_code -> every kind of area it is in the store's areas."""
+    kinds = store.areas().group_by("area_code").agg(pl.col("area_type").unique())
+    return {code: frozenset(types) for code, types in kinds.iter_rows()}
+
+
+@per_store
 def parent_of(store: Store, code: str, area_type: str) -> tuple[str | None, str | None]:
     """(parent code, parent kind) for the area: its ICB, NHS region or region, if we know it."""
     row = area_row(store, code, area_type)

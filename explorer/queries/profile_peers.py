@@ -40,16 +40,17 @@ def benchmarked(store: Store, code: str, area_type: str, peer_codes: tuple[str, 
 
 
 def _peer_values(store: Store, frame: pl.DataFrame, codes: list[str]) -> pl.DataFrame:
-    """The peers' values (cell_id, area_code, value, count, denominator) in the frame's cells."""
-    held = prof.tables(store).by_area.scan(codes)
+    """The peers' values (cell_id, value, count, denominator) in the frame's cells."""
+    held = prof.tables(store).peer_values.many(codes)  # in memory: zero-copy slices, in the order asked
     if not held:
-        return pl.DataFrame(schema={"cell_id": pl.UInt32, "area_code": pl.String, "value": pl.Float64,
-                                    "count": pl.Float64, "denominator": pl.Float64})
-    # Only the columns needed (a lazy store reads the peers' row ranges here, in parallel; filters
-    # are applied after reading: pushed into the Parquet reader they cost more).
-    parts = pl.collect_all([rows.select("cell_id", "area_code", "value", "count", "denominator") for rows in held])
-    return pl.concat(parts, how="vertical_relaxed").filter(
-        pl.col("cell_id").is_in(frame["cell_id"].implode()), pl.col("value").is_not_null())
+        return pl.DataFrame(schema={"cell_id": pl.UInt32, "value": pl.Float64, "count": pl.Float64,
+                                    "denominator": pl.Float64})
+    rows = pl.concat(list(held.values()), how="vertical_relaxed")
+    # cell_id numbers the cells densely, so "in the frame's cells" is a look-up in a boolean array.
+    ids, wanted = rows["cell_id"].to_numpy(), frame["cell_id"].drop_nulls().to_numpy()
+    mask = np.zeros(int(max(ids.max(initial=0), wanted.max(initial=0))) + 1, dtype=bool)
+    mask[wanted] = True
+    return rows.filter(pl.Series(mask[ids]))
 
 
 def add_peer_columns(store: Store, frame: pl.DataFrame, codes: list[str]) -> pl.DataFrame:
@@ -58,36 +59,38 @@ def add_peer_columns(store: Store, frame: pl.DataFrame, codes: list[str]) -> pl.
     the area and its peers with a value)."""
     if frame.is_empty():
         return frame
-    peers = _peer_values(store, frame, codes).join(frame.select("cell_id", "value_type", "multiplier"), on="cell_id")
-    summary = peers.group_by("cell_id").agg(
+    summary = _peer_values(store, frame, codes).group_by("cell_id").agg(
         pl.len().alias("peer_n"), pl.col("value").mean().alias("_mean"), pl.col("value").std().alias("_sd"),
         pl.col("count").sum().alias("_count"), pl.col("denominator").sum().alias("_den"),
         (pl.col("count").is_not_null() & pl.col("denominator").is_not_null()).all().alias("_counts"),
-        pl.col("value_type").first(), pl.col("multiplier").first().fill_null(100.0),
         pl.col("value").alias("_values"))
-    out = frame.join(summary.drop("value_type", "multiplier"), on="cell_id", how="left")
+    out = frame.join(summary, on="cell_id", how="left", maintain_order="left")
     pooled = (out["value_type"].is_in(list(FUNNEL_TYPES)) & out["_counts"].fill_null(False)
-              & (out["_den"].fill_null(0) > 0))
+              & (out["_den"].fill_null(0) > 0)).fill_null(False)
+    p, is_prop = pooled.to_numpy(), (out["value_type"] == "proportion").fill_null(False).to_numpy()
     mult = out["multiplier"].fill_null(100.0).to_numpy()
-    count, den = out["_count"].to_numpy(), out["_den"].to_numpy()
+    count, den, mean = out["_count"].to_numpy(), out["_den"].to_numpy(), out["_mean"].to_numpy()
+    average, lower, upper = mean.copy(), np.full(out.height, np.nan), np.full(out.height, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = count / den * mult
-    lo_p, up_p = (np.asarray(a) * mult for a in stats.wilson(count, den))
-    lo_r, up_r = (np.asarray(a) * mult for a in stats.crude_rate_ci(count, den, 1.0))
-    lo_m, up_m = stats.mean_ci(out["_mean"].to_numpy(), out["_sd"].to_numpy(), out["peer_n"].to_numpy())
-    is_prop = (out["value_type"] == "proportion").to_numpy()
-    p = pooled.to_numpy()
-    average = np.where(p, ratio, out["_mean"].to_numpy())
-    lower = np.where(p, np.where(is_prop, lo_p, lo_r), lo_m)
-    upper = np.where(p, np.where(is_prop, up_p, up_r), up_m)
+        average[p] = count[p] / den[p] * mult[p]
+    # Each interval only for the rows it applies to (elementwise, so the same figures as for all rows).
+    for rows, interval in ((p & is_prop, lambda r: stats.wilson(count[r], den[r])),
+                           (p & ~is_prop, lambda r: stats.crude_rate_ci(count[r], den[r], 1.0))):
+        if rows.any():
+            lo, up = interval(rows)
+            lower[rows], upper[rows] = np.asarray(lo) * mult[rows], np.asarray(up) * mult[rows]
+    if (~p).any():
+        sd, n = out["_sd"].to_numpy(), out["peer_n"].to_numpy()
+        lower[~p], upper[~p] = stats.mean_ci(mean[~p], sd[~p], n[~p])
     out = out.with_columns(
         pl.Series("peer_average", average).fill_nan(None),
         pl.Series("peer_lower", lower).fill_nan(None), pl.Series("peer_upper", upper).fill_nan(None),
         pl.when(pl.col("peer_n").is_null()).then(None).when(pooled)
         .then(pl.lit("pooled: sum of counts over sum of denominators"))
         .otherwise(pl.lit("mean of the peers' values")).alias("peer_average_method"))
-    out = out.with_columns(peer_comparison(out))
-    return _with_rank(out).drop("_mean", "_sd", "_count", "_den", "_counts", "_values")
+    polarity = _polarities(out["polarity"])
+    out = out.with_columns(peer_comparison(out, polarity))
+    return _with_rank(out, polarity).drop("_mean", "_sd", "_count", "_den", "_counts", "_values")
 
 
 def _polarities(polarity: pl.Series) -> pl.Series:
@@ -97,32 +100,34 @@ def _polarities(polarity: pl.Series) -> pl.Series:
                                   default=None, return_dtype=pl.String)
 
 
-def peer_comparison(frame: pl.DataFrame) -> pl.Series:
-    """Two-sample z comparison of the area with the peer average (see the module docstring)."""
+def peer_comparison(frame: pl.DataFrame, polarity: pl.Series | None = None) -> pl.Series:
+    """Two-sample z comparison of the area with the peer average (see the module docstring);
+    `polarity`: the frame's polarity already normalised (`_polarities`), if at hand."""
     v, lo, up = (frame[c].cast(pl.Float64).to_numpy() for c in ("value", "lower_ci95", "upper_ci95"))
     b, blo, bup = (frame[c].cast(pl.Float64).to_numpy() for c in ("peer_average", "peer_lower", "peer_upper"))
     with np.errstate(invalid="ignore"):
         se = np.sqrt(((up - lo) / 3.92) ** 2 + ((bup - blo) / 3.92) ** 2)
         z = (v - b) / se
-    polarity = _polarities(frame["polarity"])
+    polarity = _polarities(frame["polarity"]) if polarity is None else polarity
     unknown, polarity = polarity.is_null().to_numpy(), polarity.to_numpy()
     strong, good = np.abs(z) > stats.Z998, (z > 0) == (polarity == stats.POLARITY_HIGH)
     labels = np.select(
         [~np.isfinite(z) | unknown, np.abs(z) <= stats.Z95, polarity == stats.POLARITY_NONE, good],
         ["not compared", "similar", np.where(z > 0, "higher", "lower"), np.where(strong, "best", "better")],
         np.where(strong, "worst", "worse"))
-    return pl.Series("peer_comparison", labels.tolist(), dtype=pl.String)
+    return pl.Series("peer_comparison", labels, dtype=pl.String)
 
 
-def _with_rank(frame: pl.DataFrame) -> pl.DataFrame:
+def _with_rank(frame: pl.DataFrame, polarity: pl.Series | None = None) -> pl.DataFrame:
     """peer_rank: 1 + how many peers beat the area (lower when low is good, else higher);
     peer_rank_of: the peers with a value and the area. Null without a value or peers."""
     pools = frame["_values"].list.drop_nulls()
     n = pools.list.len().fill_null(0).to_numpy()
-    flat = pools.filter(pl.Series(n > 0)).explode().cast(pl.Float64).to_numpy()
+    flat = pools.explode(keep_nulls=False, empty_as_null=False).cast(pl.Float64).to_numpy()
     owner = np.repeat(np.arange(frame.height), n)
     value = frame["value"].cast(pl.Float64).to_numpy()
-    low_first = (_polarities(frame["polarity"]) == stats.POLARITY_LOW).fill_null(False).to_numpy()
+    polarity = _polarities(frame["polarity"]) if polarity is None else polarity
+    low_first = (polarity == stats.POLARITY_LOW).fill_null(False).to_numpy()
     beats = np.where(low_first[owner], flat < value[owner], flat > value[owner])
     ranked = (n > 0) & frame["value"].is_not_null().to_numpy()
     rank = 1 + np.bincount(owner, weights=beats, minlength=frame.height).astype(np.int64)

@@ -9,8 +9,6 @@ Two ways of holding them, with the same interface (`get`, `[]`, `in`, `len`, `ma
   range when first asked for (one scan kept open, so the footer is parsed once; the file's small
   row groups keep a read to a couple of milliseconds) and kept in an LRU cache bounded by rows,
   like `Store.indicator_slice` does for indicators.
-
-`KeyIndex` answers the profile's left joins on the small per-store tables by dictionary look-up.
 """
 
 from __future__ import annotations
@@ -29,13 +27,23 @@ AREA_CACHE_ROWS = int(os.environ.get("EXPLORER_AREA_CACHE_ROWS", 200_000))
 
 class Sliced:
     """A frame sorted by one key column, read as {key: rows} through zero-copy slices (one
-    frame in memory instead of a thousand small ones)."""
+    frame in memory instead of a thousand small ones). `Sliced.read` leaves the key column out
+    (it is the same on every row of a slice)."""
 
     def __init__(self, frame: pl.DataFrame, key: str):
         self.frame = frame.sort(key, maintain_order=True)
         runs = self.frame.select(pl.col(key)).with_row_index("_i").group_by(key, maintain_order=True).agg(
             pl.col("_i").min().alias("start"), pl.len().alias("n"))
         self.offsets = {k: (start, n) for k, start, n in runs.iter_rows()}
+
+    @classmethod
+    def read(cls, file: Path, key: str) -> Sliced:
+        """A file sorted by `key`, read without its key column (offsets from a streaming pass over
+        it, as `AreaFile` does): a large file's key strings never take memory."""
+        out = cls.__new__(cls)
+        out.offsets = _runs(file, key)
+        out.frame = pl.read_parquet(file, columns=[c for c in pl.read_parquet_schema(file) if c != key])
+        return out
 
     def get(self, key: str, default=None) -> pl.DataFrame | None:
         hit = self.offsets.get(key)
@@ -67,12 +75,7 @@ class AreaFile:
         self.keep = keep  # e.g. the TemporaryDirectory the file lives in: alive as long as we are
         self.cache_rows = AREA_CACHE_ROWS if cache_rows is None else cache_rows
         self.schema = pl.read_parquet_schema(self.file)
-        runs = (pl.scan_parquet(self.file).select(key).with_row_index("_i").group_by(key)
-                .agg(pl.col("_i").min().alias("start"), pl.col("_i").max().alias("last"), pl.len().alias("n"))
-                .collect(engine="streaming"))
-        if (runs["last"] - runs["start"] + 1 != runs["n"]).any():
-            raise ValueError(f"{self.file.name} is not sorted by {key}: rebuild the store")
-        self.offsets = {k: (start, n) for k, start, n in runs.select(key, "start", "n").iter_rows()}
+        self.offsets = _runs(self.file, key)
         self._cache: OrderedDict[str, pl.DataFrame] = OrderedDict()
         self._lock = threading.Lock()
         # One scan for every read: a new scan parses the file's footer (~1 MB at 10M values, ~9 ms).
@@ -129,19 +132,12 @@ class AreaFile:
         return {k: out[k] for k in wanted}
 
 
-class KeyIndex:
-    """A small table indexed by key columns for repeated left joins of a few hundred or thousand
-    rows (the profile's spread, England and parent figures): a dict from key to row and a gather,
-    instead of a hash join that hashes the whole table on every call. Same result as
-    `frame.join(table, on=keys, how="left", nulls_equal=True)` for a table with unique keys."""
-
-    def __init__(self, table: pl.DataFrame, keys: list[str]):
-        self.keys = keys
-        self.values = table.drop(keys)
-        self.rows = {k: i for i, k in enumerate(zip(*(table[c].to_list() for c in keys), strict=True))}
-        if len(self.rows) != table.height:
-            raise ValueError(f"keys {keys} are not unique")
-
-    def join(self, frame: pl.DataFrame) -> pl.DataFrame:
-        where = [self.rows.get(k) for k in zip(*(frame[c].to_list() for c in self.keys), strict=True)]
-        return pl.concat([frame, self.values[pl.Series(where, dtype=pl.UInt32)]], how="horizontal")
+def _runs(file: Path, key: str) -> dict[str, tuple[int, int]]:
+    """{key: (first row, rows)} of a Parquet file sorted by `key`, from one streaming pass over
+    that column; a file whose key values are not contiguous is refused."""
+    runs = (pl.scan_parquet(file).select(key).with_row_index("_i").group_by(key)
+            .agg(pl.col("_i").min().alias("start"), pl.col("_i").max().alias("last"), pl.len().alias("n"))
+            .collect(engine="streaming"))
+    if (runs["last"] - runs["start"] + 1 != runs["n"]).any():
+        raise ValueError(f"{Path(file).name} is not sorted by {key}: rebuild the store")
+    return {k: (start, n) for k, start, n in runs.select(key, "start", "n").iter_rows()}

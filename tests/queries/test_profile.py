@@ -376,3 +376,37 @@ def test_peer_comparison_and_rank_for_all_rows_at_once_match_one_row_at_a_time(s
     ranked = profile_peers._with_rank(fake)
     assert ranked["peer_rank"].to_list() == [2, None, None, 2]
     assert ranked["peer_rank_of"].to_list() == [3, None, None, 4]
+
+
+# --- what the profile reads from the precomputed files ------------------------------------------
+AREAS = [(BRADFORD_SUB_ICB, "sub_icb"), (BRADFORD_LA, "utla"), (WEST_YORKSHIRE_ICB, "icb"), (ISLINGTON_CCG, "ccg")]
+
+
+@pytest.mark.parametrize(("code", "kind"), AREAS)
+def test_profile_rows_are_the_latest_headline_values_of_the_areas_kinds(store, code, kind):
+    """full_profile reads profile_latest.parquet; the same rows as picking each series' latest value
+    from every period of the headline rows (first kind in related_types wins an indicator)."""
+    kinds = profile_areas.related_types(store, code, kind)
+    rows = profile.area_rows(store, code, kinds).filter(pl.col("value").is_not_null())
+    latest = rows.group_by(profile_tables.KEY).agg(pl.all().last()).with_columns(
+        pl.col("area_type").replace_strict({k: i for i, k in enumerate(kinds)}).alias("_kind"))
+    expected = latest.filter(pl.col("_kind") == pl.col("_kind").min().over("indicator_id"))
+    got = profile.full_profile(store, code, kind)
+    assert got.height == expected.height > 10
+    columns = [*profile_tables.KEY, *profile_tables.VALUE_COLUMNS, "trend", "cell_id"]
+    assert_frame_equal(got.select(columns), expected.select(columns), check_row_order=False)
+    topics = profile.tables(store).meta.filter(pl.col("indicator_id").is_in(
+        profile.area_rows(store, code, kinds)["indicator_id"].implode()))["topic"].unique().sort().to_list()
+    assert profile.topics_for(store, code, kind) == topics
+
+
+@pytest.mark.parametrize(("code", "kind"), AREAS)
+def test_peer_values_are_the_peers_headline_values_in_the_areas_cells(store, code, kind):
+    frame = profile.profile(store, code, kind)
+    peers = profile_options.resolve(store, {"a": code, "at": kind}).peers or ["E38000233", "E38000225"]
+    held = profile.tables(store).by_area.many(peers)
+    expected = pl.concat(list(held.values())).filter(
+        pl.col("cell_id").is_in(frame["cell_id"].implode()), pl.col("value").is_not_null())
+    got = profile_peers._peer_values(store, frame, peers)
+    assert got.height > 0
+    assert_frame_equal(got, expected.select(got.columns))

@@ -53,3 +53,13 @@ def test_a_file_not_sorted_by_area_is_refused(headline, tmp_path):
     pl.read_parquet(headline).sort("indicator_id", "period_start").write_parquet(shuffled)
     with pytest.raises(ValueError, match="not sorted by area_code"):
         AreaFile(shuffled)
+
+
+def test_sliced_read_from_the_file_leaves_the_key_column_out(store):
+    file = store.path / paths.PROFILE_PEERS
+    frame = pl.read_parquet(file)
+    read, sliced = Sliced.read(file, "area_code"), Sliced(frame, "area_code")
+    assert read.offsets == sliced.offsets and "area_code" not in read.frame.columns
+    for code in CODES[:-1]:
+        assert read[code].equals(sliced[code].drop("area_code")) and read[code].height > 0
+    assert list(read.many(CODES)) == CODES[:-1]
