@@ -39,6 +39,15 @@ export default function (component) {
     gd.style.width = "100%";
     gd.setAttribute("role", "figure");
     parentElement.appendChild(gd);
+    // Plotly's own `responsive` only follows the window; a column can change width without it
+    // (the sidebar opening or closing), so follow the chart's own box.
+    let width = 0;
+    gd.__explorerResize = new ResizeObserver(([entry]) => {
+      const now = Math.round(entry.contentRect.width);
+      if (now !== width && width !== 0 && window.Plotly && gd._fullLayout) window.Plotly.Plots.resize(gd);
+      width = now;
+    });
+    gd.__explorerResize.observe(gd);
   }
   if (data.label) gd.setAttribute("aria-label", data.label);
   const generation = (gd.__explorerGeneration || 0) + 1;
@@ -51,11 +60,19 @@ export default function (component) {
     if (!next) return;
     gd.__explorerNext = undefined;
     const Plotly = await loadPlotly(next.src);
+    gd.__explorerClicks = next.clicks;
+    // A rerun resends every chart; one whose figure did not change is left as it is.
+    const config = JSON.stringify(next.config);
+    if (next.figure === gd.__explorerFigure && config === gd.__explorerConfig) return;
     const figure = JSON.parse(next.figure);
     await Plotly.react(gd, figure.data, figure.layout, next.config);
-    if (next.clicks && !gd.__explorerClicks) {
-      gd.__explorerClicks = true;
-      gd.on("plotly_click", (event) => gd.__explorerSend("click", clickedPoints(event)));
+    gd.__explorerFigure = next.figure;
+    gd.__explorerConfig = config;
+    if (!gd.__explorerListening) {
+      gd.__explorerListening = true;
+      gd.on("plotly_click", (event) => {
+        if (gd.__explorerClicks) gd.__explorerSend("click", clickedPoints(event));
+      });
     }
   };
   gd.__explorerQueue = (gd.__explorerQueue || Promise.resolve()).then(draw).catch((error) => {
@@ -65,6 +82,7 @@ export default function (component) {
   // already superseded at once: only the newest one may take the chart down.
   return () => {
     if (gd.__explorerGeneration !== generation) return;
+    gd.__explorerResize.disconnect();
     if (window.Plotly) window.Plotly.purge(gd);
     gd.remove();
   };

@@ -129,3 +129,16 @@ def test_a_click_on_the_ranked_chart_highlights_that_area(page, app_url):
     page.wait_for_function(f"() => !location.search.includes('{code}')", timeout=30_000)
     assert_no_exception(page)
     assert not page.errors
+
+
+def test_charts_follow_their_column_when_the_sidebar_closes(page, app_url):
+    """Closing the sidebar widens the columns without resizing the window; the charts follow."""
+    page.goto(app_url + "/explore?i=diabetes-recorded-prevalence&at=icb&p=2019%2F20")
+    wait_for_app(page)
+    wait_for_charts(page)
+    width = "() => document.querySelectorAll('.js-plotly-plot .main-svg')[2].getBoundingClientRect().width"
+    before = page.evaluate(width)
+    page.get_by_test_id("stSidebar").hover()
+    page.get_by_test_id("stSidebarCollapseButton").locator("button").click(force=True)
+    page.wait_for_function(f"(before) => ({width})() > before + 100", arg=before, timeout=30_000)
+    assert not page.errors
