@@ -184,11 +184,10 @@ class Store:
         configuration and for which no re-estimated row exists."""
         if boundaries and boundaries != "current":
             area_type = boundaries
-        ids = _as_list(indicator)
+        ids, codes = _as_list(indicator), _as_list(areas)
         filters = []
-        for column, wanted in (("area_type", area_type), ("area_code", areas), ("period", periods),
-                               ("producer", producer), ("sex", sex), ("age", age),
-                               ("category", category), ("status", status)):
+        for column, wanted in (("area_type", area_type), ("period", periods), ("producer", producer),
+                               ("sex", sex), ("age", age), ("category", category), ("status", status)):
             wanted = _as_list(wanted)
             if wanted is not None:
                 filters.append(pl.col(column).is_in(wanted))
@@ -198,18 +197,25 @@ class Store:
             filters.append(pl.col("period_end") <= period_to)
         if not include_reestimated:
             filters.append(~pl.col("status").is_in(["re-estimated"]))
+        if codes is not None and ids is None and (by_area := self.by_area()) is not None:
+            # lazy, led by areas: each area's rows by row range from the area-sorted copy
+            frame = by_area.rows(codes, filters)
+        else:
+            if codes is not None:
+                filters.append(pl.col("area_code").is_in(codes))
+            frame = self._filtered(ids, filters)
+        return self._on_current_boundaries(frame) if boundaries else frame
+
+    def _filtered(self, ids: list | None, filters: list[pl.Expr]) -> pl.DataFrame:
+        """The rows of indicators `ids` (None: every indicator) matching every filter."""
         if ids is not None:
             frame = (pl.concat([self.indicator_slice(i) for i in ids]) if ids
                      else pl.DataFrame(schema=self._schema))
-            frame = frame.filter(*filters) if filters else frame
-        elif self._values is not None:
-            frame = self._values.filter(*filters) if filters else self._values
-        elif areas is not None and (by_area := self.by_area()) is not None:
-            # lazy, led by areas: each area's rows by row range from the area-sorted copy
-            frame = by_area.rows(_as_list(areas), filters)
-        else:  # lazy, no indicator: one streaming pass over the file with the filters pushed down
-            frame = self.scan().filter(*filters).collect(engine="streaming") if filters else self.all_values()
-        return self._on_current_boundaries(frame) if boundaries else frame
+            return frame.filter(*filters) if filters else frame
+        if self._values is not None:
+            return self._values.filter(*filters) if filters else self._values
+        # lazy, no indicator: one streaming pass over the file with the filters pushed down
+        return self.scan().filter(*filters).collect(engine="streaming") if filters else self.all_values()
 
     def by_area(self) -> values_by_area.AreaRows | None:
         """The area-sorted copy of the values (values_by_area.parquet), opened on first use; None

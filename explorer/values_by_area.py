@@ -95,8 +95,8 @@ class AreaRows:
         ranges = [self.offsets[c] for c in dict.fromkeys(codes) if c in self.offsets]
         if not ranges:
             return pl.DataFrame(schema=self._scan.select(self.columns).collect_schema())
-        parts = pl.concat([self._scan.slice(start, n) for start, n in ranges])
-        parts = parts.filter(*filters) if filters else parts
-        if len(ranges) > 1:
-            parts = parts.sort(ROW)
-        return parts.select(self.columns).collect()
+        reads = [self._scan.slice(start, n) for start, n in ranges]
+        parts = pl.collect_all([read.filter(*filters) for read in reads] if filters else reads)
+        if len(parts) == 1:
+            return parts[0].select(self.columns)
+        return pl.concat(parts).sort(ROW).select(self.columns)  # each part is in _row order already
