@@ -52,10 +52,12 @@ def write(values_file: Path | str, out: Path | str) -> int:
         size += n
 
     def batch(codes: list[str]) -> pl.DataFrame:
-        # Sorting on the codes' positions (an Enum of the batch's sorted codes) rather than the
-        # strings themselves is quicker.
-        return (rows.filter(pl.col("area_code").is_in(codes)).collect(engine="streaming")
-                .sort(pl.col("area_code").cast(pl.Enum(codes)), ROW))
+        # Rows come in values.parquet's order (_row ascending), so a stable sort on the area alone
+        # keeps _row ascending within each area; sorting on the codes' positions (an Enum of the
+        # batch's sorted codes) rather than the strings is quicker.
+        picked = rows if len(batches) == 1 else rows.filter(pl.col("area_code").is_in(codes))
+        return picked.collect(engine="streaming").sort(pl.col("area_code").cast(pl.Enum(codes)),
+                                                       maintain_order=True)
 
     if len(batches) == 1:
         batch(batches[0]).write_parquet(out, row_group_size=ROW_GROUP_SIZE, statistics=True, metadata=metadata)
