@@ -7,10 +7,10 @@ areas, England's figures, each series' recent trend) and read once per store (`t
 area's headline rows are read on demand from the area-sorted profile_headline.parquet
 (`queries.profile_rows`), and what the profile shows of them (each series' latest value with its
 spread and England's figure already joined) from profile_latest.parquet, read the same way; the
-values peers are compared on are held in memory (profile_peer_values.parquet). A store without
-these files (built before they existed) gets them computed once into a temporary directory with
-the same function. A profile is then one read by row range, a filter and a join with the
-parent's figures.
+values peers are compared on are held in memory (profile_peer_values.parquet), and so are the
+parents' figures in the periods profiles show. A store without these files (built before they
+existed) gets them computed once into a temporary directory with the same function. A profile
+is then one read by row range, a filter and a join with the parent's figures.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class Tables:
     breaks: dict[str, list[tuple]]  # indicator_id -> [(area_code or None, area_type or None, period)]
     latest: Sliced | AreaFile  # area_code -> each of its series' latest row, spread and England joined
     peer_values: Sliced  # area_code -> cell_id, value, count, denominator of its rows peers are compared on
+    parents: dict[tuple[str, str], pl.DataFrame]  # (parent code, kind) -> its figures by JOIN (`_parents`)
 
 
 @per_store
@@ -65,6 +66,7 @@ def tables(store: Store) -> Tables:
     latest_rows = (AreaFile(latest, keep=workdir) if store.lazy
                    else Sliced(pl.read_parquet(latest), "area_code"))
     peer_values = Sliced.read(root / paths.PROFILE_PEERS, "area_code")
+    parents = _parents(store, by_area, latest)
     england = pl.read_parquet(root / paths.PROFILE_ENGLAND)
     england = england.with_columns(_england_source()).drop("summed_n", "summed_type")
     spread = pl.read_parquet(root / paths.PROFILE_SPREAD)
@@ -77,7 +79,35 @@ def tables(store: Store) -> Tables:
     if not table.is_empty():
         for ind, code, kind, period in table.select("indicator_id", "area_code", "area_type", "period").iter_rows():
             breaks.setdefault(ind, []).append((code, kind, period))
-    return Tables(by_area, spread, england, meta, breaks, latest_rows, peer_values)
+    return Tables(by_area, spread, england, meta, breaks, latest_rows, peer_values, parents)
+
+
+def _parents(store: Store, by_area: Sliced | AreaFile, latest: Path) -> dict[tuple[str, str], pl.DataFrame]:
+    """Each parent's (ICB, NHS region, region) headline value and 95% limits by JOIN, for the kind
+    it is a parent as (the last row of each JOIN), read once for every parent of an area in the
+    area table. Only the JOIN keys some area's profile shows are kept (each series' latest
+    period): a region holds ~15,000 headline rows at 10M values, of which a few hundred are ever
+    looked up, so the per-area join is against a few hundred rows."""
+    table = profile_areas.area_table(store)
+    pairs = {profile_areas.parent_of(store, c, k) for c, k in zip(table["area_code"], table["area_type"], strict=True)}
+    pairs = sorted(p for p in pairs if p[0] is not None and p[0] in by_area)
+    if not pairs:
+        return {}
+    shown = (pl.scan_parquet(latest).filter(pl.col("value").is_not_null()).select(JOIN).unique()
+             .collect(engine="streaming"))
+    periods = shown["period"].unique().implode()
+    # One parent at a time (all at once held ~150 MB more at 10M values, for a result of ~15 MB).
+    parts = [by_area.scan([code])[0].select("area_code", "area_type", *JOIN, "value", "lower_ci95", "upper_ci95")
+             .filter(pl.col("area_type") == kind, pl.col("period").is_in(periods)).collect()
+             .join(shown, on=JOIN, how="semi", nulls_equal=True, maintain_order="left") for code, kind in pairs]
+    rows = (pl.concat(parts, how="vertical_relaxed")
+            .unique(["area_code", "area_type", *JOIN], keep="last", maintain_order=True)
+            .select("area_code", "area_type", *JOIN, pl.col("value").alias("parent_value"),
+                    pl.col("lower_ci95").alias("parent_lower"), pl.col("upper_ci95").alias("parent_upper")))
+    out = {pair: rows.clear().drop("area_code", "area_type") for pair in pairs}  # held, none of the kind: no rows
+    for (code, kind), part in rows.partition_by("area_code", "area_type", as_dict=True).items():
+        out[(code, kind)] = part.drop("area_code", "area_type")
+    return out
 
 
 def _england_source() -> pl.Expr:
@@ -176,13 +206,15 @@ def _with_parent(store: Store, frame: pl.DataFrame, code: str, area_type: str) -
     empty = [pl.lit(None, pl.Float64).alias(c) for c in ("parent_value", "parent_lower", "parent_upper")]
     if parent is None:
         return frame.with_columns(pl.lit(None, pl.String).alias("parent_code"), *empty)
-    prows = _parent_rows(store, parent, kind)
+    prows = tables(store).parents.get((parent, kind))
+    if prows is None:  # a parent of an area outside the area table
+        prows = _parent_rows(store, parent, kind)
     if prows is None:
         return frame.with_columns(pl.lit(parent).alias("parent_code"), *empty)
     return frame.join(prows, on=JOIN, how="left", nulls_equal=True).with_columns(pl.lit(parent).alias("parent_code"))
 
 
-@per_store(maxsize=128)  # every ICB, region and NHS region: few, and asked for by many areas
+@per_store(maxsize=32)
 def _parent_rows(store: Store, parent: str, kind: str) -> pl.DataFrame | None:
     """The parent's headline value and 95% limits by JOIN (the latest row of each), for its kind."""
     held = tables(store).by_area.scan([parent])  # a lazy store reads only these columns of its rows

@@ -198,9 +198,9 @@ def parent_of(store: Store, code: str, area_type: str) -> tuple[str | None, str 
         parent = row.get(column)
         if parent:
             # An old STP code carries no figures; its successor ICB does.
-            prow = store.areas().filter(pl.col("area_code") == parent, pl.col("area_type") == kind)
-            if prow.height and prow["current_code"][0] and prow["current_code"][0] != parent:
-                parent = prow["current_code"][0]
+            prow = area_row(store, parent, kind)
+            if prow is not None and prow["current_code"] and prow["current_code"] != parent:
+                parent = prow["current_code"]
             return parent, kind
     return None, None
 

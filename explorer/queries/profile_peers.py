@@ -18,6 +18,8 @@ area with no interval is "not compared".
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import polars as pl
 
@@ -59,17 +61,18 @@ def add_peer_columns(store: Store, frame: pl.DataFrame, codes: list[str]) -> pl.
     the area and its peers with a value)."""
     if frame.is_empty():
         return frame
-    summary = _peer_values(store, frame, codes).group_by("cell_id").agg(
+    peers = _peer_values(store, frame, codes)
+    summary = peers.group_by("cell_id").agg(
         pl.len().alias("peer_n"), pl.col("value").mean().alias("_mean"), pl.col("value").std().alias("_sd"),
         pl.col("count").sum().alias("_count"), pl.col("denominator").sum().alias("_den"),
-        (pl.col("count").is_not_null() & pl.col("denominator").is_not_null()).all().alias("_counts"),
-        pl.col("value").alias("_values"))
+        (pl.col("count").is_not_null() & pl.col("denominator").is_not_null()).all().alias("_counts"))
     out = frame.join(summary, on="cell_id", how="left", maintain_order="left")
-    pooled = (out["value_type"].is_in(list(FUNNEL_TYPES)) & out["_counts"].fill_null(False)
-              & (out["_den"].fill_null(0) > 0)).fill_null(False)
-    p, is_prop = pooled.to_numpy(), (out["value_type"] == "proportion").fill_null(False).to_numpy()
-    mult = out["multiplier"].fill_null(100.0).to_numpy()
+    # numpy from here: a few thousand rows, where each Polars call costs more than its work
+    kinds = np.asarray(out["value_type"].to_list(), dtype=object)
     count, den, mean = out["_count"].to_numpy(), out["_den"].to_numpy(), out["_mean"].to_numpy()
+    p = np.isin(kinds, list(FUNNEL_TYPES)) & (out["_counts"].to_numpy() == True) & (np.nan_to_num(den) > 0)  # noqa: E712
+    is_prop = kinds == "proportion"
+    mult = out["multiplier"].fill_null(100.0).to_numpy()
     average, lower, upper = mean.copy(), np.full(out.height, np.nan), np.full(out.height, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         average[p] = count[p] / den[p] * mult[p]
@@ -79,25 +82,39 @@ def add_peer_columns(store: Store, frame: pl.DataFrame, codes: list[str]) -> pl.
         if rows.any():
             lo, up = interval(rows)
             lower[rows], upper[rows] = np.asarray(lo) * mult[rows], np.asarray(up) * mult[rows]
+    n = out["peer_n"].to_numpy()
     if (~p).any():
-        sd, n = out["_sd"].to_numpy(), out["peer_n"].to_numpy()
-        lower[~p], upper[~p] = stats.mean_ci(mean[~p], sd[~p], n[~p])
-    out = out.with_columns(
-        pl.Series("peer_average", average).fill_nan(None),
-        pl.Series("peer_lower", lower).fill_nan(None), pl.Series("peer_upper", upper).fill_nan(None),
-        pl.when(pl.col("peer_n").is_null()).then(None).when(pooled)
-        .then(pl.lit("pooled: sum of counts over sum of denominators"))
-        .otherwise(pl.lit("mean of the peers' values")).alias("peer_average_method"))
+        lower[~p], upper[~p] = stats.mean_ci(mean[~p], out["_sd"].to_numpy()[~p], n[~p])
+    method = np.where(np.isnan(n), None, np.where(p, "pooled: sum of counts over sum of denominators",
+                                                    "mean of the peers' values"))
     polarity = _polarities(out["polarity"])
+    out = out.drop("_mean", "_sd", "_count", "_den", "_counts").with_columns(
+        pl.Series("peer_average", average, nan_to_null=True), pl.Series("peer_lower", lower, nan_to_null=True),
+        pl.Series("peer_upper", upper, nan_to_null=True),
+        pl.Series("peer_average_method", method.tolist(), dtype=pl.String))
     out = out.with_columns(peer_comparison(out, polarity))
-    return _with_rank(out, polarity).drop("_mean", "_sd", "_count", "_den", "_counts", "_values")
+    # Each peer value's row: cells are one row each in a profile, and numbered densely.
+    if out["cell_id"].null_count() or out["cell_id"].is_duplicated().any():  # not one row per cell: by lists
+        return _with_rank(out.join(peers.group_by("cell_id").agg(pl.col("value").alias("_values")), on="cell_id",
+                                   how="left", maintain_order="left"), polarity).drop("_values")
+    cells = out["cell_id"].to_numpy()
+    row_of = np.full(int(cells.max()) + 1, -1, dtype=np.int64)
+    row_of[cells] = np.arange(cells.size)
+    return _with_rank(out, polarity, row_of[peers["cell_id"].to_numpy()], peers["value"].to_numpy())
+
+
+@functools.lru_cache(maxsize=256)
+def _normalised(polarity: str) -> str | None:
+    return stats.normalise_polarity(polarity)
 
 
 def _polarities(polarity: pl.Series) -> pl.Series:
-    """stats.normalise_polarity of each row (one call per distinct spelling)."""
-    spelled = polarity.cast(pl.String)
-    return spelled.replace_strict({p: stats.normalise_polarity(p) for p in spelled.drop_nulls().unique()},
-                                  default=None, return_dtype=pl.String)
+    """stats.normalise_polarity of each row (once per distinct spelling)."""
+    return pl.Series(polarity.name, [None if p is None else _normalised(p) for p in polarity.cast(pl.String)],
+                     dtype=pl.String)
+
+
+COMPARISON_LABELS = pl.Series(["not compared", "similar", "higher", "lower", "best", "better", "worst", "worse"])
 
 
 def peer_comparison(frame: pl.DataFrame, polarity: pl.Series | None = None) -> pl.Series:
@@ -111,20 +128,22 @@ def peer_comparison(frame: pl.DataFrame, polarity: pl.Series | None = None) -> p
     polarity = _polarities(frame["polarity"]) if polarity is None else polarity
     unknown, polarity = polarity.is_null().to_numpy(), polarity.to_numpy()
     strong, good = np.abs(z) > stats.Z998, (z > 0) == (polarity == stats.POLARITY_HIGH)
-    labels = np.select(
+    code = np.select(  # positions in COMPARISON_LABELS
         [~np.isfinite(z) | unknown, np.abs(z) <= stats.Z95, polarity == stats.POLARITY_NONE, good],
-        ["not compared", "similar", np.where(z > 0, "higher", "lower"), np.where(strong, "best", "better")],
-        np.where(strong, "worst", "worse"))
-    return pl.Series("peer_comparison", labels, dtype=pl.String)
+        [0, 1, np.where(z > 0, 2, 3), np.where(strong, 4, 5)], np.where(strong, 6, 7))
+    return COMPARISON_LABELS.gather(code).alias("peer_comparison")
 
 
-def _with_rank(frame: pl.DataFrame, polarity: pl.Series | None = None) -> pl.DataFrame:
+def _with_rank(frame: pl.DataFrame, polarity: pl.Series | None = None, owner: np.ndarray | None = None,
+               flat: np.ndarray | None = None) -> pl.DataFrame:
     """peer_rank: 1 + how many peers beat the area (lower when low is good, else higher);
-    peer_rank_of: the peers with a value and the area. Null without a value or peers."""
-    pools = frame["_values"].list.drop_nulls()
-    n = pools.list.len().fill_null(0).to_numpy()
-    flat = pools.explode(keep_nulls=False, empty_as_null=False).cast(pl.Float64).to_numpy()
-    owner = np.repeat(np.arange(frame.height), n)
+    peer_rank_of: the peers with a value and the area. Null without a value or peers. The peers'
+    values are `flat` (each for the frame row `owner`), or else the lists in `_values`."""
+    if owner is None:
+        pools = frame["_values"].list.drop_nulls()
+        flat = pools.explode(keep_nulls=False, empty_as_null=False).cast(pl.Float64).to_numpy()
+        owner = np.repeat(np.arange(frame.height), pools.list.len().fill_null(0).to_numpy())
+    n = np.bincount(owner, minlength=frame.height)
     value = frame["value"].cast(pl.Float64).to_numpy()
     polarity = _polarities(frame["polarity"]) if polarity is None else polarity
     low_first = (polarity == stats.POLARITY_LOW).fill_null(False).to_numpy()

@@ -410,3 +410,18 @@ def test_peer_values_are_the_peers_headline_values_in_the_areas_cells(store, cod
     got = profile_peers._peer_values(store, frame, peers)
     assert got.height > 0
     assert_frame_equal(got, expected.select(got.columns))
+
+
+@pytest.mark.parametrize(("code", "kind"), AREAS[:3])
+def test_parent_figures_are_the_parents_headline_values_in_the_same_period(store, code, kind):
+    """The parents' figures are read once per store, only for the periods profiles show: the same
+    as looking each row up among all of the parent's headline rows."""
+    parent, parent_kind = profile_areas.parent_of(store, code, kind)
+    assert parent is not None and (parent, parent_kind) in profile.tables(store).parents
+    got = profile.full_profile(store, code, kind)
+    rows = profile.area_rows(store, parent, [parent_kind]).unique(profile_tables.JOIN, keep="last", maintain_order=True)
+    expected = got.select(profile_tables.JOIN).join(rows, on=profile_tables.JOIN, how="left", nulls_equal=True,
+                                                    maintain_order="left")
+    assert got["parent_value"].to_list() == expected["value"].to_list()
+    assert got["parent_upper"].to_list() == expected["upper_ci95"].to_list()
+    assert set(got["parent_code"]) == {parent} and got["parent_value"].null_count() < got.height
