@@ -63,8 +63,8 @@ def tables(store: Store) -> Tables:
     headline, latest = root / paths.PROFILE_HEADLINE, root / paths.PROFILE_LATEST
     by_area = (AreaFile(headline, keep=workdir) if store.lazy
                else Sliced(pl.read_parquet(headline), "area_code"))
-    latest_rows = (AreaFile(latest, keep=workdir) if store.lazy
-                   else Sliced(pl.read_parquet(latest), "area_code"))
+    latest_by_area = (AreaFile(latest, keep=workdir) if store.lazy
+                      else Sliced(pl.read_parquet(latest), "area_code"))
     peer_values = Sliced.read(root / paths.PROFILE_PEERS, "area_code")
     parents = _parents(store, by_area, latest)
     england = pl.read_parquet(root / paths.PROFILE_ENGLAND)
@@ -79,7 +79,7 @@ def tables(store: Store) -> Tables:
     if not table.is_empty():
         for ind, code, kind, period in table.select("indicator_id", "area_code", "area_type", "period").iter_rows():
             breaks.setdefault(ind, []).append((code, kind, period))
-    return Tables(by_area, spread, england, meta, breaks, latest_rows, peer_values, parents)
+    return Tables(by_area, spread, england, meta, breaks, latest_by_area, peer_values, parents)
 
 
 def _parents(store: Store, by_area: Sliced | AreaFile, latest: Path) -> dict[tuple[str, str], pl.DataFrame]:
