@@ -22,6 +22,25 @@ function loadPlotly(src) {
   return window.__explorerPlotly;
 }
 
+// Streamlit's own toolbar offers full screen for its charts; this keeps that in plotly's mode bar.
+const FULL_SCREEN = {
+  name: "fullscreen",
+  title: "Full screen",
+  icon: { width: 24, height: 24, path: "M3 3h7v2H5v5H3zm11 0h7v7h-2V5h-5zM3 14h2v5h5v2H3zm16 0h2v7h-7v-2h5z" },
+  click: (gd) => (document.fullscreenElement === gd ? document.exitFullscreen() : gd.requestFullscreen()),
+};
+
+function followFullScreen(gd) {
+  // In full screen the chart takes the screen's height (its figure fixes a height for the page).
+  gd.addEventListener("fullscreenchange", () => {
+    const full = document.fullscreenElement === gd;
+    gd.style.background = full ? "white" : "";
+    if (window.Plotly && gd._fullLayout) {
+      window.Plotly.relayout(gd, { height: full ? window.innerHeight : gd.__explorerHeight });
+    }
+  });
+}
+
 function clickedPoints(event) {
   // The same fields st.plotly_chart reports for a selection, so callers read them alike.
   return (event.points || []).map((p) => ({
@@ -48,6 +67,7 @@ export default function (component) {
       width = now;
     });
     gd.__explorerResize.observe(gd);
+    followFullScreen(gd);
   }
   if (data.label) gd.setAttribute("aria-label", data.label);
   const generation = (gd.__explorerGeneration || 0) + 1;
@@ -65,7 +85,9 @@ export default function (component) {
     const config = JSON.stringify(next.config);
     if (next.figure === gd.__explorerFigure && config === gd.__explorerConfig) return;
     const figure = JSON.parse(next.figure);
-    await Plotly.react(gd, figure.data, figure.layout, next.config);
+    gd.__explorerHeight = figure.layout.height;
+    const buttons = [...(next.config.modeBarButtonsToAdd || []), FULL_SCREEN];
+    await Plotly.react(gd, figure.data, figure.layout, { ...next.config, modeBarButtonsToAdd: buttons });
     gd.__explorerFigure = next.figure;
     gd.__explorerConfig = config;
     if (!gd.__explorerListening) {

@@ -142,3 +142,24 @@ def test_charts_follow_their_column_when_the_sidebar_closes(page, app_url):
     page.get_by_test_id("stSidebarCollapseButton").locator("button").click(force=True)
     page.wait_for_function(f"(before) => ({width})() > before + 100", arg=before, timeout=30_000)
     assert not page.errors
+
+
+def test_a_chart_opens_full_screen_from_its_mode_bar(page, app_url):
+    page.goto(app_url + "/explore?i=diabetes-recorded-prevalence&at=icb&p=2019%2F20")
+    wait_for_app(page)
+    wait_for_charts(page)
+    trend = page.locator(".js-plotly-plot").nth(1)
+    height = trend.bounding_box()["height"]
+    trend.hover()
+    trend.locator('.modebar-btn[data-title="Full screen"]').click()
+    page.wait_for_function("() => document.fullscreenElement && document.fullscreenElement.matches('.js-plotly-plot')",
+                           timeout=30_000)
+    drawn = "document.fullscreenElement.querySelector('.main-svg').getBoundingClientRect().height"
+    grown = f"() => {drawn} > {height} + 100"
+    page.wait_for_function(grown, timeout=30_000)  # the figure takes the screen's height, not just the box
+    page.evaluate("() => document.exitFullscreen()")
+    page.wait_for_function("() => !document.fullscreenElement", timeout=30_000)
+    now = "document.querySelectorAll('.js-plotly-plot')[1].getBoundingClientRect().height"
+    back = f"() => Math.abs({now} - {height}) < 2"
+    page.wait_for_function(back, timeout=30_000)  # and back to its size on the page
+    assert not page.errors
