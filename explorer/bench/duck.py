@@ -24,7 +24,7 @@ import duckdb
 import polars as pl
 
 from explorer import paths, profile_tables
-from explorer.bench.queries import peak_rss_mb, start_rss_sampler, summary, timed
+from explorer.bench.measure import peak_rss_mb, start_rss_sampler, summary, timed
 
 ENGLAND = "E92000001"
 RANK = ("CASE status WHEN 'published' THEN 0 WHEN 'revised' THEN 0 WHEN 'provisional' THEN 1 "

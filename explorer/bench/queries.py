@@ -22,10 +22,9 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-import psutil
+from explorer.bench.measure import Stopwatch, peak_rss_mb, rss_mb, sample_rss, start_rss_sampler, summary, timed
 
 SEARCHES = ("diabetes", "obesity in children", "smoking", "a&e waiting times", "mental health",
             "life expectancy", "deaths", "fat kids", "dementia", "antibiotic prescribing", "diabetis",
@@ -35,73 +34,6 @@ PROFILE_TYPES = ("utla", "sub_icb", "icb", "ltla")
 # The app serves boundary files statically (.streamlit/config.toml), so its map figures carry a URL
 # rather than the polygons; EXPLORER_BENCH_EMBED_MAP=1 times the embedded-polygons path instead.
 STATIC_MAP = os.environ.get("EXPLORER_BENCH_EMBED_MAP") != "1"
-
-
-def rss_mb() -> float:
-    return psutil.Process().memory_info().rss / 2**20
-
-
-_PEAK = {"mb": 0.0}
-
-
-def _sample_rss() -> float:
-    now = rss_mb()
-    _PEAK["mb"] = max(_PEAK["mb"], now)
-    return now
-
-
-def start_rss_sampler() -> None:
-    """Sample this process's RSS every 20 ms (for `peak_rss_mb`)."""
-    def loop() -> None:
-        while True:
-            _sample_rss()
-            time.sleep(0.02)
-    threading.Thread(target=loop, daemon=True).start()
-
-
-def peak_rss_mb() -> float:
-    """Highest sampled RSS of this process. Not getrusage's ru_maxrss: Linux carries that across
-    fork and exec, so a child of the process that wrote the synthetic store would report the
-    parent's peak (it did: both children showed the generator's 936 MB)."""
-    return max(_PEAK["mb"], _sample_rss())
-
-
-def percentile(samples: list[float], q: float) -> float:
-    """Nearest-rank percentile (p95 of 30 samples is the 29th smallest)."""
-    ordered = sorted(samples)
-    rank = max(1, min(len(ordered), -(-len(ordered) * q // 100)))
-    return ordered[int(rank) - 1]
-
-
-class Stopwatch:
-    """Wall-clock and CPU time (all of the process's threads, Polars' pool included) since start.
-    CPU time is what the work costs on idle cores: on a shared machine the wall clock also counts
-    waiting for a core, so both are reported."""
-
-    def __init__(self) -> None:
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-
-    def lap(self) -> tuple[float, float]:
-        return time.perf_counter() - self.wall, time.process_time() - self.cpu
-
-
-def summary(name: str, samples: list, **extra) -> dict:
-    """p50/p95 of samples given as seconds or (wall, cpu) seconds."""
-    pairs = [s if isinstance(s, tuple) else (s, None) for s in samples]
-    ms = [w * 1000 for w, _ in pairs] or [float("nan")]
-    out = {"name": name, "n": len(pairs), "p50_ms": round(percentile(ms, 50), 2),
-           "p95_ms": round(percentile(ms, 95), 2), "max_ms": round(max(ms), 2)}
-    cpu = [c * 1000 for _, c in pairs if c is not None]
-    if cpu:
-        out.update(cpu_p50_ms=round(percentile(cpu, 50), 2), cpu_p95_ms=round(percentile(cpu, 95), 2))
-    return {**out, **extra}
-
-
-def timed(fn: Callable[[], object]) -> tuple[tuple[float, float], object]:
-    """((wall s, cpu s), result) of one call."""
-    watch = Stopwatch()
-    result = fn()
-    return watch.lap(), result
 
 
 class Runner:
@@ -357,7 +289,7 @@ def watchdog(limit_mb: float, runner_ref: list) -> None:
     not be pushed into swap or the OOM killer by a page that does not scale."""
     while True:
         time.sleep(0.05)
-        if _sample_rss() > limit_mb:
+        if sample_rss() > limit_mb:
             runner = runner_ref[0] if runner_ref else None
             if runner is not None:
                 group = runner.header.get("group")
