@@ -120,7 +120,7 @@ def test_summarise_counts_disagreement_only_where_both_intervals_exist():
 
 
 def test_overview_has_one_row_per_overlap(store):
-    table = coherence.overview(store)
+    table = coherence_tables.overview(store)
     assert table.height == 26
     diabetes = table.filter(pl.col("indicator_id") == "diabetes-recorded-prevalence").row(0, named=True)
     assert diabetes["level"] == "England total" and diabetes["main_reason"] == "modelling"
