@@ -48,6 +48,7 @@ import polars as pl
 
 from explorer import paths, profile_trend, stats
 from explorer.geography.codes import ENGLAND
+from explorer.values_by_area import whole_area_batches
 
 KEY = ["indicator_id", "area_type", "sex", "age", "category"]
 JOIN = ["indicator_id", "sex", "age", "category", "period"]
@@ -250,14 +251,7 @@ def _write_sorted(rows: pl.LazyFrame, outs: list[tuple[Path, int]],
     areas, `finish` each batch into one frame per output, and write each output as one file
     (without `_row`) in its row-group size. Returns each file's row count."""
     counts = rows.group_by("area_code").len().sort("area_code").collect(engine="streaming")
-    batches: list[list[str]] = [[]]
-    size = 0
-    for code, n in counts.iter_rows():
-        if size and size + n > SORT_BATCH_ROWS:
-            batches.append([])
-            size = 0
-        batches[-1].append(code)
-        size += n
+    batches = whole_area_batches(counts, SORT_BATCH_ROWS)
 
     def batch(codes: list[str]) -> list[pl.DataFrame]:
         return finish(rows.filter(pl.col("area_code").is_in(codes)).collect(engine="streaming")

@@ -32,6 +32,21 @@ ROW_GROUP_SIZE = 16_384
 BATCH_ROWS = 500_000  # rows sorted in memory at once (~200 MB of String columns)
 
 
+def whole_area_batches(counts: pl.DataFrame, max_rows: int) -> list[list[str]]:
+    """Consecutive area codes of `counts` (area_code, len; sorted) grouped so each group holds at
+    most `max_rows` rows, never splitting an area (an area bigger than that is a group alone); one
+    empty group when there are no areas. Used by the build's area-sorted writers to bound memory."""
+    batches: list[list[str]] = [[]]
+    size = 0
+    for code, n in counts.iter_rows():
+        if size and size + n > max_rows:
+            batches.append([])
+            size = 0
+        batches[-1].append(code)
+        size += n
+    return batches
+
+
 def write(values_file: Path | str, out: Path | str) -> int:
     """Write the area-sorted copy of `values_file` to `out`; returns its number of rows."""
     values_file, out = Path(values_file), Path(out)
@@ -42,14 +57,7 @@ def write(values_file: Path | str, out: Path | str) -> int:
     index = {code: [int(start), int(n)] for code, start, n in
              zip(counts["area_code"].to_list(), starts.to_list(), counts["len"].to_list(), strict=True)}
     metadata = {INDEX_KEY: json.dumps(index, separators=(",", ":"))}
-    batches: list[list[str]] = [[]]
-    size = 0
-    for code, n in counts.iter_rows():
-        if size and size + n > BATCH_ROWS:
-            batches.append([])
-            size = 0
-        batches[-1].append(code)
-        size += n
+    batches = whole_area_batches(counts, BATCH_ROWS)
 
     def batch(codes: list[str]) -> pl.DataFrame:
         # Rows come in values.parquet's order (_row ascending), so a stable sort on the area alone

@@ -96,3 +96,9 @@ def test_a_file_without_its_index_is_a_clear_error(store, tmp_path):
     with pytest.raises(ValueError, match="no area index"):
         values_by_area.read_index(bare)
     assert json.loads(pl.read_parquet_metadata(store.path / values_by_area.FILE)[values_by_area.INDEX_KEY])
+
+
+def test_whole_area_batches_never_split_an_area():
+    counts = pl.DataFrame({"area_code": ["A", "B", "C", "D"], "len": [3, 3, 7, 1]})
+    assert values_by_area.whole_area_batches(counts, 6) == [["A", "B"], ["C"], ["D"]]
+    assert values_by_area.whole_area_batches(counts.head(0), 6) == [[]]
