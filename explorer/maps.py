@@ -1,10 +1,17 @@
 """Choropleth maps that render fully offline (no tiles, no fonts fetched), for the explorer's pages.
 
-Plotly's `go.Choroplethmap` (MapLibre) on the built-in "white-bg" style: a plain white background
-with no tile source. The map draws no text (MapLibre would fetch glyphs from the internet for
-that); names appear in the hover and the legend. Boundaries are GeoJSON FeatureCollections in
-WGS84 whose features carry `properties.area_code` and `properties.area_name` (the store's
-simplified boundaries already do; `keyed_geojson` normalises ONS downloads such as ICB23CD/ICB23NM).
+Plotly's `go.Choropleth` on a geo subplot with every base layer hidden (no coastlines, land or
+frame): the areas are SVG paths in a Mercator projection, fitted to the boundary file's extent.
+Why SVG and not `go.Choroplethmap` (MapLibre): a map of a few hundred areas has no need of a tile
+renderer, and on a machine without a GPU the WebGL map cost 0.3-0.4 s per redraw reading its
+canvas back for the compositor (Chrome trace in BENCHMARKS.md), more than the rest of the page.
+
+plotly.js asks for a world topology for every geo subplot, even with its layers hidden, from
+cdn.plot.ly unless told otherwise; the app's plot config (`topojsonURL`, `TOPOJSON_URL`) hands it
+an empty topology as a data: URL, so nothing is fetched at all. Boundaries are GeoJSON
+FeatureCollections in WGS84 whose features carry `properties.area_code` and
+`properties.area_name` (the store's simplified boundaries already do; `keyed_geojson` normalises
+ONS downloads such as ICB23CD/ICB23NM).
 
 Colour never carries meaning alone: every area's hover names its value and its category in words,
 and the legend lists the categories; the page's table and ranked chart give the same information.
@@ -13,10 +20,10 @@ and the legend lists the categories; the page's table and ranked chart give the 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import plotly.graph_objects as go
@@ -35,7 +42,9 @@ from explorer.charts.common import (
 
 COLOUR_BY = ("comparison", "quintile", "value")
 BOUNDARY_LINE = "#505A5F"
-MAP_STYLE = "white-bg"
+# plotly.js reads <topojsonURL>/world_110m.json; the '#' turns that suffix into a fragment of an
+# empty topology, so the base layers (all hidden) need no file and no network.
+TOPOJSON_URL = "data:application/json," + quote('{"type":"Topology","objects":{},"arcs":[]}') + "#"
 TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
 HOVER = "%{hovertext}<extra></extra>"
 
@@ -133,19 +142,14 @@ def geojson_bounds(geojson: dict) -> tuple[float, float, float, float]:
     return float(west), float(south), float(east), float(north)
 
 
-def map_view(bounds: tuple[float, float, float, float], width: int = 640, height: int = 640) -> dict:
-    """Centre and zoom that fit `bounds` in a width x height pixel map (web Mercator, 512-px tiles
-    as MapLibre uses), with a small margin."""
+def map_view(bounds: tuple[float, float, float, float], margin: float = 0.03) -> dict:
+    """Geo layout that shows `bounds` (west, south, east, north) with a small margin and no base
+    layers: plotly fits those longitude and latitude ranges into the plot area (Mercator)."""
     west, south, east, north = bounds
-
-    def merc(lat: float) -> float:
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    lon_span = max(east - west, 1e-6) / 360.0
-    lat_span = max(merc(north) - merc(south), 1e-6) / (2 * math.pi)
-    zoom = min(math.log2(width / 512 / lon_span), math.log2(height / 512 / lat_span)) - 0.15
-    centre_lat = math.degrees(math.atan(math.sinh((merc(north) + merc(south)) / 2)))
-    return {"center": {"lon": (west + east) / 2, "lat": centre_lat}, "zoom": round(zoom, 3)}
+    pad_lon, pad_lat = max(east - west, 1e-6) * margin, max(north - south, 1e-6) * margin
+    return {"visible": False, "projection": {"type": "mercator"}, "bgcolor": "rgba(0,0,0,0)",
+            "lonaxis": {"range": [west - pad_lon, east + pad_lon]},
+            "lataxis": {"range": [south - pad_lat, north + pad_lat]}}
 
 
 def _category(frame: pl.DataFrame, colour_by: str, polarity: str | None, bench: str) -> tuple[list, dict]:
@@ -183,7 +187,7 @@ def _trace(geojson: dict | str, codes: list, name: str, **style: Any) -> dict:
     polygons itself) is passed through as it is."""
     style.setdefault("marker", {"line": {"color": BOUNDARY_LINE, "width": 0.6}, "opacity": 1})
     shapes = geojson if isinstance(geojson, str) else _subset(geojson, codes)
-    return {"type": "choroplethmap", "geojson": shapes, "locations": codes,
+    return {"type": "choropleth", "geojson": shapes, "locations": codes,
             "featureidkey": "properties.area_code", "name": name, **style}
 
 
@@ -298,8 +302,5 @@ def choropleth(
         notes.append(_plural(outside, "not on this map's boundaries."))
     apply_layout(fig, title=wrap(esc(title) if title else ind.title), subtitle="<br>".join(notes) or None,
                  height=height, legend=colour_by != "value" or bool(no_data or chosen))
-    # Fit a conservative box (narrow page, legend wrapped onto several rows) so no area is cut
-    # off; people can still zoom in.
-    view = map_view(bounds or geojson_bounds(geojson), width=min(height, 520), height=height - 220)
-    fig.layout.update(map={"style": MAP_STYLE, "layers": [], **view}, dragmode="pan")
+    fig.layout.update(geo=map_view(bounds or geojson_bounds(geojson)), dragmode="pan")
     return fig.figure()

@@ -51,9 +51,13 @@ def store_or_stop() -> Store:
 
 def notice(messages: list[str]) -> None:
     """Visible, non-fatal notices (e.g. a link parameter that was not understood). They echo
-    what the link held, so they are shown as inert text (`plain`)."""
+    what the link held, so they are shown as inert text (`plain`).
+
+    They go in one container, there or not: the browser keys a page's blocks by position, so a
+    notice that comes and goes would shift every block below it and remount its charts."""
+    box = st.container()
     for message in messages:
-        st.info(plain(message), icon=":material/info:")
+        box.info(plain(message), icon=":material/info:")
 
 
 def text(value: object) -> str:

@@ -1,8 +1,8 @@
 // A plotly chart that stays mounted across Streamlit reruns (see explorer/ui_plotly.py for why).
 //
 // Streamlit calls this function on mount and again with every new `data`, always with the same
-// parentElement, so the chart's <div> is kept and redrawn with Plotly.react: a map keeps its
-// MapLibre instance and WebGL context instead of building new ones for each change.
+// parentElement, so the chart's <div> is kept and redrawn with Plotly.react: only what changed is
+// redrawn, instead of the whole chart being built again for each change.
 
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);

@@ -2,10 +2,10 @@
 
 Why: Streamlit gives a plotly chart an element id made from its whole figure, and the browser
 keys the chart's React component by that id, so any change (a new period, a new colour mode)
-unmounts the chart and builds a new one. For a map that means a new MapLibre instance, a new
-WebGL context and its shaders compiled again, 0.6–0.8 s in a browser without a GPU (CDP profile
-in BENCHMARKS.md). A custom component (st.components.v2) keyed by `key` keeps its identity, and
-its script redraws the same <div> with Plotly.react, which updates the map's data in place.
+unmounts the chart and builds a new one (for the WebGL map the app once had, a new context and
+its shaders compiled again, 0.6–0.8 s without a GPU: BENCHMARKS.md). A custom component
+(st.components.v2) keyed by `key` keeps its identity, and its script redraws the same <div> with
+Plotly.react, which updates only what changed.
 
 The script loads plotly.js from the plotly package installed with the app (copied once into
 ./static, served same-origin at /app/static/, so it works offline); where static serving is off
@@ -27,6 +27,7 @@ import streamlit as st
 from plotly.offline import get_plotlyjs_version
 
 from explorer import paths
+from explorer.maps import TOPOJSON_URL
 
 STATIC_VENDOR = paths.ROOT / "static" / "vendor"
 STATIC_URL = "app/static/vendor"  # relative: resolves under the app's base URL
@@ -34,7 +35,7 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 _COMPONENT = st.components.v2.component(
     "explorer_plotly", js=(Path(__file__).with_suffix(".js")).read_text(encoding="utf-8"),
-    # plotly.js and MapLibre add their style sheets to the page's <head>: a shadow root would hide them.
+    # plotly.js adds its style sheets to the page's <head>: a shadow root would hide them.
     isolate_styles=False)
 
 
@@ -64,12 +65,14 @@ def plot(fig, *, key: str, config: dict | None = None, label: str | None = None,
     `on_click` gets the clicked points (x, y, customdata, curve_number, point_index) in a callback
     before the rerun, as st.plotly_chart's on_select would."""
     src = plotly_url()
+    # Maps are geo subplots: plotly.js fetches its world topology from here, never from its CDN.
+    config = {"topojsonURL": TOPOJSON_URL, **(config or {})}
     if src is None:
         st.plotly_chart(fig, key=key, config=config, theme=None,
                         **({"on_select": lambda: _fallback_click(key, on_click), "selection_mode": "points"}
                            if on_click else {}))
         return
-    data = {"figure": pio.to_json(fig, validate=False), "config": {"responsive": True, **(config or {})},
+    data = {"figure": pio.to_json(fig, validate=False), "config": {"responsive": True, **config},
             "src": src, "clicks": on_click is not None, "label": label or _title(fig)}
     callbacks = {"on_click_change": lambda: on_click(clicked(key))} if on_click else {}
     _COMPONENT(key=key, data=data, **callbacks)

@@ -95,10 +95,10 @@ def test_bounds_match_every_coordinate_of_the_raw_file(icb):
 # --- quintile and value maps --------------------------------------------------------------------
 def test_quintile_map_is_offline_and_keyed(icb, health_index):
     fig = maps.choropleth(health_index, icb, HEALTH, colour_by="quintile", highlight=[CHESHIRE])
-    assert fig.layout.map.style == "white-bg"
-    assert not fig.layout.map.layers  # no tile or raster source of any kind
-    assert {t.type for t in fig.data} == {"choroplethmap"}  # no text layers (they fetch fonts)
-    assert "http" not in json.dumps(fig.layout.map.to_plotly_json())
+    # SVG paths on a geo subplot with every base layer hidden: no tiles, no fonts, no WebGL.
+    assert {t.type for t in fig.data} == {"choropleth"}
+    assert fig.layout.geo.visible is False and fig.layout.geo.projection.type == "mercator"
+    assert "http" not in fig.to_json()
     traces = map_traces(fig)
     colours = palette.quintile_colours("high is good")
     assert traces["Q5 (highest, best)"].colorscale[0][1] == colours[4] == "#2C7BB6"
@@ -123,9 +123,10 @@ def test_value_map_has_colour_bar_and_hover_values(icb, health_index):
     assert values.colorbar.title.text == "index"
     i = list(values.locations).index(CHESHIRE)
     assert values.z[i] == 97.0 and "Value: 97.0 index" in values.hovertext[i]
-    view = fig.layout.map
     west, south, east, north = maps.geojson_bounds(icb)
-    assert west < view.center.lon < east and south < view.center.lat < north and 4 < view.zoom < 7
+    lon, lat = fig.layout.geo.lonaxis.range, fig.layout.geo.lataxis.range
+    assert lon[0] < west < east < lon[1] and lat[0] < south < north < lat[1]  # every area in view
+    assert (lon[1] - lon[0]) < 1.1 * (east - west) and (lat[1] - lat[0]) < 1.1 * (north - south)  # snugly
 
 
 def test_map_escapes_names_and_rejects_unkeyed_or_unknown_options(icb, health_index):
@@ -149,7 +150,7 @@ def test_map_can_point_at_a_url_and_take_hover_text_and_bounds(icb, health_index
     fig = maps.choropleth(health_index, icb, HEALTH, colour_by="quintile", highlight=[CHESHIRE],
                           geojson_url=url, hover_text=given, bounds=maps.geojson_bounds(icb))
     assert {t.geojson for t in fig.data} == {url}  # the browser fetches the polygons itself
-    assert fig.layout.map == plain.layout.map
+    assert fig.layout.geo == plain.layout.geo
     for ours, theirs in zip(fig.data, plain.data, strict=True):
         assert list(ours.locations) == list(theirs.locations) and ours.name == theirs.name
         if theirs.hovertext is None:  # the outline of the chosen areas has no hover
@@ -160,7 +161,18 @@ def test_map_can_point_at_a_url_and_take_hover_text_and_bounds(icb, health_index
     hovers = {c: h for t in fig.data for c, h in zip(t.locations, t.hovertext or [], strict=False)}
     assert hovers[CHESHIRE] == given[CHESHIRE] and hovers["E54000063"] == given["E54000063"]
     nearby = maps.choropleth(health_index, icb, HEALTH, bounds=(-3.0, 53.0, -2.0, 54.0))
-    assert nearby.layout.map.center.lon == -2.5
+    assert sum(nearby.layout.geo.lonaxis.range) / 2 == pytest.approx(-2.5)
+
+
+def test_the_empty_world_topology_is_inline_and_valid():
+    """plotly.js fetches <topojsonURL>/world_110m.json for any geo subplot: the app's URL is a data:
+    URL whose fragment swallows that suffix, so the browser reads an empty topology, offline."""
+    from urllib.parse import unquote
+
+    url = maps.TOPOJSON_URL + "/world_110m.json"
+    assert url.startswith("data:application/json,")
+    payload = unquote(url.removeprefix("data:application/json,").split("#", 1)[0])
+    assert json.loads(payload) == {"type": "Topology", "objects": {}, "arcs": []}
 
 
 # --- comparison map -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from plotly.offline import get_plotlyjs_version
 from streamlit.testing.v1 import AppTest
 
-from explorer import ui_plotly
+from explorer import maps, ui_plotly
 
 
 @pytest.fixture
@@ -74,7 +74,8 @@ def test_plot_sends_the_figure_to_the_component_keyed_by_slot():
     data = json.loads(element.proto.json)
     figure = json.loads(data["figure"])
     assert figure["data"][0]["y"] == [1, 2] and data["label"] == "Two bars"
-    assert data["config"] == {"responsive": True, "displaylogo": False}
+    # Every chart names the inline empty world topology, so a map never asks cdn.plot.ly for one.
+    assert data["config"] == {"responsive": True, "displaylogo": False, "topojsonURL": maps.TOPOJSON_URL}
     assert data["src"].endswith(".min.js") and data["clicks"] is False
     assert not at.get("plotly_chart")
 
@@ -83,4 +84,5 @@ def test_plot_falls_back_to_st_plotly_chart():
     at = _page(serving=False)
     (chart,) = at.get("plotly_chart")
     assert json.loads(chart.proto.spec)["data"][0]["y"] == [1, 2]
+    assert json.loads(chart.proto.config)["topojsonURL"] == maps.TOPOJSON_URL
     assert not at.get("bidi_component")

@@ -37,7 +37,7 @@ def test_default_view_draws_map_trend_and_ranked_chart():
     assert params(at)["i"] == "diabetes-recorded-prevalence" and params(at)["at"] == "ccg"
     charts = specs(at)
     assert len(charts) == 3
-    assert charts[0]["layout"]["map"]["style"] == "white-bg"  # the map renders offline
+    assert charts[0]["data"][0]["type"] == "choropleth" and charts[0]["layout"]["geo"]["visible"] is False
     assert "Of the 135 CCGs with a value" in text(at)
     assert at.dataframe[0].value.shape[0] == 135
     assert not at.info  # no notices

@@ -12,14 +12,20 @@ from tests.e2e.conftest import ARTIFACTS, assert_no_exception, wait_for_app
 pytestmark = pytest.mark.e2e
 
 
+MAP_AREAS = ".js-plotly-plot path.choroplethlocation"
+
+
 def wait_for_charts(page, count: int = 3) -> None:
-    """`count` charts drawn on the page, and the map (the first) painted: MapLibre draws the
-    polygons on a canvas after the figure mounts."""
+    """`count` charts drawn on the page, and the map (the first) painted: plotly draws the areas
+    as SVG paths once the boundary file has arrived."""
     page.locator(".js-plotly-plot").nth(count - 1).wait_for(state="attached", timeout=45_000)
-    page.locator(".js-plotly-plot canvas").first.wait_for(timeout=45_000)
+    page.locator(MAP_AREAS).first.wait_for(timeout=45_000)
 
 
 def test_choose_an_indicator_then_see_map_and_trend(page, app_url):
+    """…and nothing is fetched from anywhere but the app itself: no tiles, fonts or topology."""
+    elsewhere: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith((app_url, "data:", "blob:")) else elsewhere.append(r.url))
     page.goto(app_url + "/explore")
     wait_for_app(page)
     assert_no_exception(page)
@@ -35,8 +41,10 @@ def test_choose_an_indicator_then_see_map_and_trend(page, app_url):
     wait_for_charts(page)
     assert page.get_by_text("Trend over time").count() == 1
     page.screenshot(path=str(ARTIFACTS / "explore-asthma.png"), full_page=True)
+    assert page.locator(MAP_AREAS).count() > 100  # every CCG drawn
     assert_no_exception(page)
     assert not page.errors
+    assert not elsewhere, elsewhere
 
 
 def test_deep_link_restores_areas_benchmark_and_trend(page, app_url):
@@ -75,8 +83,8 @@ def test_map_colour_and_compare_view_rerun_only_their_own_block(page, app_url):
     wait_for_charts(page)
     page.get_by_text(re.compile("Of the 135 CCGs with a value")).first.wait_for(timeout=30_000)
     full_run = len(frames)
-    # The map is redrawn in place (explorer.ui_plotly): the same canvas, so no new WebGL context.
-    page.evaluate("() => { document.querySelector('.js-plotly-plot canvas').__kept = true; }")
+    # The map is redrawn in place (explorer.ui_plotly): the same chart element, updated by Plotly.react.
+    page.evaluate("() => { document.querySelector('.js-plotly-plot').__kept = true; }")
 
     frames.clear()
     page.get_by_test_id("stRadio").filter(has_text="Colour the map by").get_by_text("Quintiles").click()
@@ -84,7 +92,7 @@ def test_map_colour_and_compare_view_rerun_only_their_own_block(page, app_url):
     page.locator(".js-plotly-plot .legendtext").filter(has_text=re.compile("^Q1")).first.wait_for(timeout=30_000)
     wait_for_app(page)
     colour_run = len(frames)
-    assert page.evaluate("() => document.querySelector('.js-plotly-plot canvas').__kept === true")
+    assert page.evaluate("() => document.querySelector('.js-plotly-plot').__kept === true")
 
     frames.clear()
     page.get_by_test_id("stRadio").filter(has_text="Compare areas as").get_by_text("Funnel plot").click()
@@ -112,6 +120,26 @@ def click_a_ranked_point(page, nth: int) -> None:
     point.scroll_into_view_if_needed()
     box = point.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_a_new_period_redraws_every_chart_in_place(page, app_url):
+    """A full rerun keeps each chart's element: the page's blocks keep their places whether or not
+    a notice shows (2018/19 has one about boundaries, 2019/20 none), so nothing is remounted."""
+    page.goto(app_url + "/explore?i=diabetes-recorded-prevalence&at=ccg&p=2019%2F20")
+    wait_for_app(page)
+    wait_for_charts(page)
+    page.evaluate("() => document.querySelectorAll('.js-plotly-plot').forEach((gd, i) => { gd.__slot = i; })")
+    period = page.get_by_test_id("stSelectbox").filter(has_text="Period")
+    period.click()
+    page.get_by_role("option", name="2018/19").click()
+    page.wait_for_url(re.compile(r"p=2018%2F19"), timeout=30_000)
+    page.get_by_text(re.compile("^In 2018/19,")).first.wait_for(timeout=30_000)
+    wait_for_app(page)
+    page.locator(".js-plotly-plot .gtitle").filter(has_text="2018/19").first.wait_for(timeout=30_000)
+    kept = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => gd.__slot)")
+    assert kept == [0, 1, 2], kept
+    assert_no_exception(page)
+    assert not page.errors
 
 
 def test_a_click_on_the_ranked_chart_highlights_that_area(page, app_url):

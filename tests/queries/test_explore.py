@@ -229,7 +229,7 @@ def test_map_can_point_the_browser_at_the_boundary_file(store):
     fig = explore_figures.map_figure(store, sel, data, url)
     assert {t.geojson for t in fig.data} == {url}
     embedded = explore_figures.map_figure(store, sel, data)
-    assert fig.layout.map.center == embedded.layout.map.center  # same view either way
+    assert fig.layout.geo == embedded.layout.geo  # same view either way
     assert [list(t.locations) for t in fig.data] == [list(t.locations) for t in embedded.data]
     # Everything but where the polygons come from is the same figure (hover, legend, colours).
     as_url, as_polygons = fig.to_plotly_json(), embedded.to_plotly_json()
