@@ -18,6 +18,8 @@ import functools
 import os
 import re
 import shutil
+import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,10 +74,28 @@ def plot(fig, *, key: str, config: dict | None = None, label: str | None = None,
                         **({"on_select": lambda: _fallback_click(key, on_click), "selection_mode": "points"}
                            if on_click else {}))
         return
-    data = {"figure": pio.to_json(fig, validate=False), "config": {"responsive": True, **config},
+    data = {"figure": figure_json(fig), "config": {"responsive": True, **config},
             "src": src, "clicks": on_click is not None, "label": label or _title(fig)}
     callbacks = {"on_click_change": lambda: on_click(clicked(key))} if on_click else {}
     _COMPONENT(key=key, data=data, **callbacks)
+
+
+_JSON: dict[int, tuple[weakref.ref, str]] = {}
+_JSON_LOCK = threading.Lock()
+
+
+def figure_json(fig) -> str:
+    """The figure as JSON, serialised once per figure object: the pages' figures come from per-store
+    caches (queries/memo.py) and are never changed once built, so a rerun that shows the same
+    figure (another session, a toggle back) reuses the text instead of spending 2-10 ms on it."""
+    with _JSON_LOCK:
+        hit = _JSON.get(id(fig))
+        if hit is not None and hit[0]() is fig:
+            return hit[1]
+    text = pio.to_json(fig, validate=False)
+    with _JSON_LOCK:
+        _JSON[id(fig)] = (weakref.ref(fig, lambda _ref, key=id(fig): _JSON.pop(key, None)), text)
+    return text
 
 
 def clicked(key: str) -> list[dict]:

@@ -92,10 +92,10 @@ def multi(key: str, label: str, options: list, format_func: Callable = str, wher
 
 
 def selectors(store: Store, sel: opts.ProfileState) -> None:
-    """Area search, topic and benchmark."""
+    """Area search and topic (the benchmark and view are in the profile's own block: `controls`)."""
     labels = profile_areas.labels(store)
     with st.container(border=True):
-        left, mid, right = st.columns([5, 3, 4])
+        left, right = st.columns([5, 3])
         select("area", "Area", list(labels), lambda k: labels.get(k, k), left,
                placeholder="Type a name, ODS code (e.g. 08H) or GSS code (e.g. E38000232)",
                filter_mode="contains", help="Areas that no longer exist are listed with the date they ended; "
@@ -103,9 +103,22 @@ def selectors(store: Store, sel: opts.ProfileState) -> None:
         if sel.code is None:
             return
         topics = opts.topic_titles()
-        select("t", "Topic", sel.choices["t"], lambda t: "All topics" if t == "all" else topics.get(t, t), mid)
-        segmented("b", "Compare with", sel.choices["b"], lambda b: bench_label(store, sel, b), right,
-                  help="The benchmark at the centre of the chart and in the 'Compared with' column.")
+        select("t", "Topic", sel.choices["t"], lambda t: "All topics" if t == "all" else topics.get(t, t), right)
+
+
+def controls(store: Store, sel: opts.ProfileState) -> None:
+    """The benchmark and the view, side by side above the view they change."""
+    left, right = st.columns([2, 3])
+    segmented("b", "Compare with", sel.choices["b"], lambda b: bench_label(store, sel, b), left,
+              help="The benchmark at the centre of the chart and in the 'Compared with' column.")
+    segmented("v", "View", sel.choices["v"], lambda v: opts.VIEWS.get(v, v), right)
+
+
+def current(store: Store, sel: opts.ProfileState) -> opts.ProfileState:
+    """Inside a fragment rerun the arguments are those of the last full run: when a control in the
+    fragment has changed the URL since, resolve it again (cheap: the per-store caches are warm)."""
+    query = st.query_params.to_dict()
+    return sel if query == sel.query else opts.resolve(store, query)
 
 
 def examples() -> None:
@@ -142,15 +155,18 @@ def parent_name(store: Store, sel: opts.ProfileState) -> str:
 
 # --- header -----------------------------------------------------------------------------------
 def history_notice(sel: opts.ProfileState) -> None:
+    """Why the area shown is not the one asked for, or that it no longer exists. In one container,
+    there or not, so the profile below keeps its place and its chart stays mounted (ui.notice)."""
+    box = st.container()
     if sel.replaced is not None:
         old = sel.replaced
         code = md(old.get("ods_code") or old["area_code"])
-        st.info(f"You asked for **{md(old['area_name'])}** ({code}), which no longer exists. "
+        box.info(f"You asked for **{md(old['area_name'])}** ({code}), which no longer exists. "
                 f"{md(sel.history)} This profile shows the area that replaced it. "
                 f"[Show {md(old['area_name'])}'s own figures instead]"
                 f"(?a={old['area_code']}&at={old['area_type']}&old=1)", icon=":material/history:")
     elif sel.history:
-        st.info(f"{md(sel.history)} These are its own figures, up to its last period.",
+        box.info(f"{md(sel.history)} These are its own figures, up to its last period.",
                 icon=":material/history:")
 
 
@@ -173,10 +189,6 @@ def header(store: Store, sel: opts.ProfileState, summary: dict, attention: int, 
                    "if the area were typical on every indicator (1 in 20 at the 95% level).")
     cols[2].metric("Need attention", attention,
                    help="Significantly worse than England and the recent trend is getting worse.")
-
-
-def view_selector(sel: opts.ProfileState) -> None:
-    segmented("v", "View", sel.choices["v"], lambda v: opts.VIEWS.get(v, v), label_visibility="collapsed")
 
 
 # --- tables -----------------------------------------------------------------------------------

@@ -43,6 +43,26 @@ def _row_labels(frame: pl.DataFrame) -> dict[str, str]:
 
 
 # --- profile ----------------------------------------------------------------------------------
+@st.fragment
+def body(store: Store, sel: opts.ProfileState) -> None:
+    """Header, benchmark and view controls, and the chosen view. A fragment: the controls inside it
+    (benchmark, view, peers, areas to compare) rerun only this block, not the area search above."""
+    sel = uip.current(store, sel)
+    full = profile_peers.benchmarked(store, sel.code, sel.area_type, tuple(sel.peers))
+    frame = prof.with_benchmark(prof.profile_topic(full, sel.topic), sel.benchmark)
+    summary = prof.chance_summary(frame, "comparison")  # against the chosen benchmark
+    uip.header(store, sel, summary, prof.needs_attention(frame).height, frame.height)
+    if frame.is_empty():
+        st.info("We hold no figures for this area in this topic.", icon=":material/info:")
+        return
+    uip.controls(store, sel)
+    views = {"attention": attention_view, "peers": peers_view, "funnel": funnel_view, "compare": compare_view}
+    if sel.view in views:
+        views[sel.view](store, sel, frame)
+    else:
+        profile_view(store, sel, frame, summary)
+
+
 def profile_view(store: Store, sel: opts.ProfileState, frame: pl.DataFrame, summary: dict) -> None:
     bench = uip.bench_short(store, sel)
     name = _name(store, sel.code, sel)

@@ -7,10 +7,6 @@ import streamlit as st
 from explorer import ui
 from explorer import ui_profile as uip
 from explorer import ui_profile_views as views
-from explorer.queries import profile, profile_peers
-
-VIEWS = {"attention": views.attention_view, "peers": views.peers_view, "funnel": views.funnel_view,
-         "compare": views.compare_view}
 
 store = ui.store_or_stop()
 sel = uip.selection(store)
@@ -23,16 +19,5 @@ if sel.code is None:
     uip.examples()
 else:
     uip.history_notice(sel)
-    full = profile_peers.benchmarked(store, sel.code, sel.area_type, tuple(sel.peers))
-    frame = profile.with_benchmark(profile.profile_topic(full, sel.topic), sel.benchmark)
-    summary = profile.chance_summary(frame, "comparison")  # against the chosen benchmark
-    uip.header(store, sel, summary, profile.needs_attention(frame).height, frame.height)
-    if frame.is_empty():
-        st.info("We hold no figures for this area in this topic.", icon=":material/info:")
-    else:
-        uip.view_selector(sel)
-        if sel.view in VIEWS:
-            VIEWS[sel.view](store, sel, frame)
-        else:
-            views.profile_view(store, sel, frame, summary)
+    views.body(store, sel)
 ui.footer()

@@ -86,3 +86,18 @@ def test_plot_falls_back_to_st_plotly_chart():
     assert json.loads(chart.proto.spec)["data"][0]["y"] == [1, 2]
     assert json.loads(chart.proto.config)["topojsonURL"] == maps.TOPOJSON_URL
     assert not at.get("bidi_component")
+
+
+def test_figure_json_is_serialised_once_per_figure_and_forgotten_with_it():
+    import gc
+
+    first = go.Figure(go.Bar(x=["a"], y=[1]))
+    text = ui_plotly.figure_json(first)
+    assert json.loads(text)["data"][0]["y"] == [1]
+    assert ui_plotly.figure_json(first) is text  # the same object: the same string, not serialised again
+    other = go.Figure(go.Bar(x=["a"], y=[2]))
+    assert json.loads(ui_plotly.figure_json(other))["data"][0]["y"] == [2]
+    key = id(first)
+    del first
+    gc.collect()
+    assert key not in ui_plotly._JSON  # no figure is kept alive or remembered after it has gone

@@ -82,6 +82,13 @@ new MutationObserver(() => {
     if (!gd.__benchHooked && gd.on) { gd.__benchHooked = true; gd.on('plotly_afterplot', touch); }
   });
 }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+// When the input reached the page (as Chrome's Interaction to Next Paint counts it): the driver's
+// own work before it dispatches a click (scrolling, waiting for the target to stand still) is not
+// part of the app's response.
+window.__input = null;
+document.addEventListener('pointerdown', (e) => {
+  if (e.isTrusted && window.__input === null) window.__input = e.timeStamp;
+}, true);
 """
 QUIET_MS = 400  # an interaction is over when nothing has changed on the page for this long
 
@@ -132,19 +139,20 @@ def _prepare(page, action: Interaction, option: str):
     return choice
 
 
-def _interact(page, action: Interaction, option: str, charts: int) -> float:
-    """Seconds from the click that picks `option` to the last change on the page it caused: the
-    charts differ from before, the run is over and nothing has changed for QUIET_MS (so a chart
-    still drawing is counted), all on the page's own clock."""
+def _interact(page, action: Interaction, option: str, charts: int) -> tuple[float, float]:
+    """Seconds to the last change on the page that picking `option` caused (the charts differ from
+    before, the run is over and nothing has changed for QUIET_MS, so a chart still drawing is
+    counted), all on the page's own clock: (from the input event, from the driver's click call)."""
     before = page.evaluate(SIGNATURE_JS)
     target = _prepare(page, action, option)
-    clicked = page.evaluate("() => performance.now()")
+    clicked = page.evaluate("() => { window.__input = null; return performance.now(); }")
     target.click()
     page.wait_for_function(CHANGED_JS, arg=[before, charts, QUIET_MS], timeout=60_000, polling=50)
-    return (page.evaluate("() => window.__lastChange") - clicked) / 1000
+    last, pressed = page.evaluate("() => [window.__lastChange, window.__input]")
+    return (last - (pressed if pressed is not None else clicked)) / 1000, (last - clicked) / 1000
 
 
-def run(repeats: int = 3) -> dict:
+def run(repeats: int = 5) -> dict:
     from playwright.sync_api import sync_playwright
 
     out = {"store": str(paths.STORE_DIR.resolve()), "pages": []}
@@ -159,12 +167,13 @@ def run(repeats: int = 3) -> dict:
                 page = warm["page"]
                 interactions = []
                 for action in case.interactions:
-                    times = [round(_interact(page, action, action.options[i % 2], case.charts), 3)
-                             for i in range(repeats * 2)]
+                    pairs = [_interact(page, action, action.options[i % 2], case.charts) for i in range(repeats * 2)]
+                    times = [round(p[0], 3) for p in pairs]
+                    calls = [round(p[1], 3) for p in pairs]
                     interactions.append({"interaction": f"{action.control or action.kind}: "
                                                         f"{' ↔ '.join(action.options)}",
-                                         "seconds": times, "max_s": max(times),
-                                         "median_s": sorted(times)[len(times) // 2]})
+                                         "seconds": times, "max_s": max(times), "median_s": _median(times),
+                                         "from_click_call_s": calls, "from_click_call_median_s": _median(calls)})
                 warm["context"].close()
                 out["pages"].append({
                     "name": case.name, "path": case.path,
@@ -174,6 +183,12 @@ def run(repeats: int = 3) -> dict:
         finally:
             browser.close()
     return out
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else round((ordered[mid - 1] + ordered[mid]) / 2, 3)
 
 
 def markdown(result: dict) -> str:
@@ -188,20 +203,24 @@ def markdown(result: dict) -> str:
         cells = [" / ".join(str(p[f"{w}_{k}"]) for k in ("fcp_s", "content_s", "server_s", "charts_s"))
                  for w in ("cold", "warm")]
         lines.append(f"| {p['name']} | `{p['path']}` | {cells[0]} | {cells[1]} | {'yes' if met else '**no**'} |")
-    lines += ["", "| page | interaction (from the click) | each s | median s | max s | met (median) |",
-              "|---|---|---|---:|---:|---|"]
+    lines += ["", "Interactions: seconds from the input event (the click's pointerdown, as Interaction to Next "
+              "Paint counts) to the last change it caused; the last column counts from the test driver's click "
+              "call instead, which adds the driver's own checks before it clicks.", "",
+              "| page | interaction | each s (from the input) | median s | max s | met (median) "
+              "| median s from the driver's call |", "|---|---|---|---:|---:|---|---:|"]
     for p in result["pages"]:
         for i in p["interactions"]:
             met = i["median_s"] <= TARGET_INTERACTION_S
             lines.append(f"| {p['name']} | {i['interaction']} | {', '.join(map(str, i['seconds']))} | "
-                         f"{i['median_s']} | {i['max_s']} | {'yes' if met else '**no**'} |")
+                         f"{i['median_s']} | {i['max_s']} | {'yes' if met else '**no**'} | "
+                         f"{i.get('from_click_call_median_s', '')} |")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="write the results here")
-    parser.add_argument("--repeats", type=int, default=3, help="interactions each way")
+    parser.add_argument("--repeats", type=int, default=5, help="interactions each way")
     args = parser.parse_args(argv)
     result = run(args.repeats)
     print(markdown(result))

@@ -81,11 +81,13 @@ def compare_figure(
             continue
         style = palette.COMPARISON_STYLE[key]
         big = [codes[i] in chosen for i in idx]
+        # One size for the whole trace unless an area in it is chosen: per-point sizes make plotly
+        # style every marker separately on each redraw.
+        size, line_width = ([14 if b else 10 for b in big], [3 if b else 1 for b in big]) if any(big) else (10, 1)
         fig.add("scatter",
             x=[values[i] for i in idx], y=[codes[i] for i in idx], mode="markers",
             name=palette.comparison_legend(key, bench),
-            marker=marker(style.colour, style.symbol, size=[14 if b else 10 for b in big],
-                          line_width=[3 if b else 1 for b in big]),
+            marker=marker(style.colour, style.symbol, size=size, line_width=line_width),
             error_x={"type": "data", "symmetric": False, "color": palette.TEXT, "thickness": 1.2,
                      "width": 0 if rows.height > LABELS_UP_TO else 3,
                      "array": [_gap(upper[i], values[i]) for i in idx],

@@ -88,7 +88,7 @@ def topic_titles() -> dict[str, str]:
     return dict(_topics())
 
 
-@dataclass
+@dataclass(frozen=True)
 class Selection:
     """Everything the Explore page shows, resolved and valid, plus the selectors' choices."""
 
@@ -205,7 +205,14 @@ def indicator_row(store: Store, indicator_id: str) -> tuple[dict, str | None]:
 
 
 def resolve(store: Store, query: Mapping[str, object]) -> Selection:
-    """The Selection a query asks for, with notices for whatever had to fall back."""
+    """The Selection a query asks for, with notices for whatever had to fall back. Cached per query:
+    an interaction resolves the same query twice (in the widget's callback, then in the page run),
+    and fragments resolve it again."""
+    frozen = tuple(sorted((str(k), tuple(v) if isinstance(v, list | tuple) else v) for k, v in query.items()))
+    return memo(store, ("selection", frozen), lambda: _resolve(store, query), size=64)
+
+
+def _resolve(store: Store, query: Mapping[str, object]) -> Selection:
     state = UrlState(query)
     topics = topic_titles()
     offered_topics = used_topics(store)
