@@ -49,13 +49,18 @@ def store_or_stop() -> Store:
         st.stop()
 
 
+def slot():
+    """A container emitted on every run, for content that comes and goes (a notice, a note, a
+    control offered only sometimes). The browser keys a page's blocks by position: an element
+    that is there on one run and not the next shifts every block below it, and remounts their
+    charts (each then drawn from scratch)."""
+    return st.container()
+
+
 def notice(messages: list[str]) -> None:
     """Visible, non-fatal notices (e.g. a link parameter that was not understood). They echo
-    what the link held, so they are shown as inert text (`plain`).
-
-    They go in one container, there or not: the browser keys a page's blocks by position, so a
-    notice that comes and goes would shift every block below it and remount its charts."""
-    box = st.container()
+    what the link held, so they are shown as inert text (`plain`); in a `slot`, there or not."""
+    box = slot()
     for message in messages:
         box.info(plain(message), icon=":material/info:")
 

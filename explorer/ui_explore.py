@@ -148,9 +148,9 @@ def selectors(sel: Selection) -> None:
 
 
 def summary_block(sel: Selection, data: ExploreData) -> None:
-    """The plain-English summary: the text alternative for the map, chart and trend. One container,
-    so its varying number of lines never moves the blocks below (see `ui.notice`)."""
-    with st.container():
+    """The plain-English summary: the text alternative for the map, chart and trend. In a `ui.slot`:
+    its number of lines varies."""
+    with ui.slot():
         _summary(sel, data)
 
 
@@ -219,7 +219,7 @@ def map_block(store: Store, sel: Selection, data: ExploreData) -> None:
     st.radio("Colour the map by", list(COLOUR_MODES), key=widget_key("c"), horizontal=True,
              format_func=_label(sel, "c"), on_change=_changed, args=("c",))
     colour, why = figures.effective_colour(sel, data)
-    slot = st.container()  # there or not, the note keeps the map in the same place (see ui.notice)
+    note = ui.slot()
     url = None
     if data.vintage and st.get_option("server.enableStaticServing"):
         url = boundary_url(store, sel.area_type, data.vintage)
@@ -228,7 +228,7 @@ def map_block(store: Store, sel: Selection, data: ExploreData) -> None:
         st.info("No map for this area type: see the ranked chart and the table.", icon=":material/map:")
     else:
         if why:
-            slot.caption(md(why))
+            note.caption(md(why))
         ui_plotly.plot(fig, key="explore-map", config=PLOTLY_CONFIG)
         st.caption(md(_legend_text(sel, data, colour)))
     ui.source_footer(store, sel.indicator_id, sel.producer)
@@ -240,10 +240,10 @@ def compare_block(store: Store, sel: Selection, data: ExploreData) -> None:
     sel, data = _current(store, sel, data)
     if sel.areas != areas:  # a click on the chart chose an area: every block shows it
         st.rerun(scope="app")
-    slot = st.container()  # the view control comes and goes; the chart stays in place
+    control = ui.slot()
     if len(sel.choices["v"]) > 1:
-        slot.radio("Compare areas as", sel.choices["v"], key=widget_key("v"), horizontal=True,
-                   format_func=_label(sel, "v"), on_change=_changed, args=("v",))
+        control.radio("Compare areas as", sel.choices["v"], key=widget_key("v"), horizontal=True,
+                      format_func=_label(sel, "v"), on_change=_changed, args=("v",))
     figure = figures.compare_figure(store, sel, data)
     if sel.view == "ranked":
         ui_plotly.plot(figure, key="explore-compare", config=PLOTLY_CONFIG, on_click=_chart_clicked)
@@ -256,9 +256,9 @@ def compare_block(store: Store, sel: Selection, data: ExploreData) -> None:
 
 def trend_block(store: Store, sel: Selection, data: ExploreData) -> None:
     fig = figures.trend_figure(store, sel, data)
-    slot = st.container()  # the note comes and goes; the chart stays in place (see ui.notice)
+    note = ui.slot()
     if not sel.areas:
-        slot.caption("Showing England. Choose areas above to draw them against the benchmark.")
+        note.caption("Showing England. Choose areas above to draw them against the benchmark.")
     if fig is None:
         st.info("There is no series over time to draw for this selection.", icon=":material/show_chart:")
         return

@@ -155,9 +155,8 @@ def parent_name(store: Store, sel: opts.ProfileState) -> str:
 
 # --- header -----------------------------------------------------------------------------------
 def history_notice(sel: opts.ProfileState) -> None:
-    """Why the area shown is not the one asked for, or that it no longer exists. In one container,
-    there or not, so the profile below keeps its place and its chart stays mounted (ui.notice)."""
-    box = st.container()
+    """Why the area shown is not the one asked for, or that it no longer exists (in a `ui.slot`)."""
+    box = ui.slot()
     if sel.replaced is not None:
         old = sel.replaced
         code = md(old.get("ods_code") or old["area_code"])

@@ -56,9 +56,8 @@ def body(store: Store, sel: opts.ProfileState) -> None:
         st.info("We hold no figures for this area in this topic.", icon=":material/info:")
         return
     uip.controls(store, sel)
-    views = {"attention": attention_view, "peers": peers_view, "funnel": funnel_view, "compare": compare_view}
-    if sel.view in views:
-        views[sel.view](store, sel, frame)
+    if sel.view in VIEWS:
+        VIEWS[sel.view](store, sel, frame)
     else:
         profile_view(store, sel, frame, summary)
 
@@ -252,3 +251,6 @@ def compare_view(store: Store, sel: opts.ProfileState, frame: pl.DataFrame) -> N
                               trend_label=row.get("trend"))
     uip.chart(fig, "profile-compare-trend", uip.file_stem(_name(store, sel.code, sel), row["row_id"], "over-time"))
     uip.table(profile_peers.series_table(series, england))
+
+
+VIEWS = {"attention": attention_view, "peers": peers_view, "funnel": funnel_view, "compare": compare_view}
