@@ -28,6 +28,9 @@ from explorer.store import Store
 # Picks that no longer make sense once an earlier one changes (the rest fall back silently).
 RESETS = {"t": ("i", "p", "pr", "sx", "ag", "ct", "a"), "i": ("p", "pr", "sx", "ag", "ct"),
           "at": ("a",)}
+# The widgets inside `results`, and the selectors above it (a full run draws those).
+RESULT_KEYS = ("p", "a", "c", "v")
+ABOVE_KEYS = ("t", "i", "at", "pr", "sx", "ag", "ct", "bm")
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False,
                  "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
@@ -95,12 +98,20 @@ def selection(store: Store) -> Selection:
     sel = resolve(store, st.query_params.to_dict())
     if sel.query != st.query_params.to_dict():
         st.query_params.from_dict(sel.query)
-    values = {"t": sel.topic or "", "i": sel.indicator_id, "at": sel.area_type, "pr": sel.producer,
-              "cb": sel.current, "p": sel.period, "sx": sel.sex, "ag": sel.age, "ct": sel.category or "",
-              "bm": sel.benchmark, "a": list(sel.areas), "c": sel.colour, "v": sel.view}
-    for key, value in values.items():
-        st.session_state[widget_key(key)] = value
+    _preset(sel, tuple(_widget_values(sel)))
     return sel
+
+
+def _widget_values(sel: Selection) -> dict[str, object]:
+    return {"t": sel.topic or "", "i": sel.indicator_id, "at": sel.area_type, "pr": sel.producer,
+            "cb": sel.current, "p": sel.period, "sx": sel.sex, "ag": sel.age, "ct": sel.category or "",
+            "bm": sel.benchmark, "a": list(sel.areas), "c": sel.colour, "v": sel.view}
+
+
+def _preset(sel: Selection, keys: tuple[str, ...]) -> None:
+    values = _widget_values(sel)
+    for key in keys:
+        st.session_state[widget_key(key)] = values[key]
 
 
 def _options(sel: Selection, key: str) -> list:
@@ -119,21 +130,20 @@ def _select(sel: Selection, key: str, label: str, help_text: str, where=st) -> N
 
 
 def selectors(sel: Selection) -> None:
-    """Topic and indicator, then the slice: area type, period, producer, sex, age, breakdown,
-    benchmark; the current-boundaries toggle when re-estimates exist."""
+    """Topic and indicator, then the slice: area type, producer, sex, age, breakdown, benchmark;
+    the current-boundaries toggle when re-estimates exist. (The period is chosen in `results`.)"""
     with st.container(border=True):
         left, right = st.columns([1, 3])
         _select(sel, "t", "Topic", "Narrow the indicator list to one topic.", left)
         _select(sel, "i", "Indicator", "Type to search. The organisations that publish it follow the dot.",
                 right)
         wanted = [("at", "Area type", "Only the kinds of area this indicator is published for."),
-                  ("p", "Period", "The latest period is shown unless you choose another."),
                   ("pr", "Producer", "Organisations publishing this indicator for this area type."),
                   ("sx", "Sex", "Shown when the producer publishes separate figures."),
                   ("ag", "Age group", "Shown when the producer publishes separate age groups."),
                   ("ct", "Breakdown", "Part of the indicator, e.g. a type of A&E department."),
                   ("bm", "Compare with", "England, or each area's parent area.")]
-        shown = [w for w in wanted if w[0] in ("at", "p", "bm") or len(sel.choices[w[0]]) > 1]
+        shown = [w for w in wanted if w[0] in ("at", "bm") or len(sel.choices[w[0]]) > 1]
         for column, (key, label, help_text) in zip(st.columns(len(shown)), shown, strict=True):
             _select(sel, key, label, help_text, column)
         fixed = [f"{name}: {md(value)}" for key, name, value in
@@ -176,8 +186,8 @@ def _summary(sel: Selection, data: ExploreData) -> None:
         st.caption(f":material/info: {md(note)}")
 
 
-def area_picker(sel: Selection) -> None:
-    st.multiselect("Highlight areas (up to 10): they are outlined on the map, ringed on the chart, "
+def area_picker(sel: Selection, where=st) -> None:
+    where.multiselect("Highlight areas (up to 10): they are outlined on the map, ringed on the chart, "
                    "drawn on the trend and ticked in the table", _options(sel, "a"), key=widget_key("a"),
                    format_func=_label(sel, "a"), max_selections=10, on_change=_changed, args=("a",),
                    placeholder="Type an area name, or click an area on the ranked chart")
@@ -202,13 +212,54 @@ def _legend_text(sel: Selection, data: ExploreData, colour: str) -> str:
     return "Colours run from pale (low values) to dark blue (high values). Grey: no data."
 
 
-def _current(store: Store, sel: Selection, data: ExploreData) -> tuple[Selection, ExploreData]:
+def _fresh(store: Store, sel: Selection) -> Selection:
     """Inside a fragment rerun the arguments are those of the last full run: when a control in the
     fragment has changed the URL since, resolve it again (per-selection caches make this cheap)."""
-    if st.query_params.to_dict() == sel.query:
-        return sel, data
-    fresh = resolve(store, st.query_params.to_dict())
-    return fresh, explore(store, fresh)
+    query = st.query_params.to_dict()
+    return sel if query == sel.query else resolve(store, query)
+
+
+def _current(store: Store, sel: Selection, data: ExploreData) -> tuple[Selection, ExploreData]:
+    fresh = _fresh(store, sel)
+    return (sel, data) if fresh is sel else (fresh, explore(store, fresh))
+
+
+def _above(sel: Selection) -> tuple:
+    """What the selectors above the results show: their options, values and captions."""
+    values = _widget_values(sel)
+    return (tuple((key, tuple(sel.choices[key]), values[key]) for key in ABOVE_KEYS),
+            sel.reestimated_offered, sel.current)
+
+
+# A new period or new highlighted areas rerun only this block, so the browser redraws the results
+# and leaves the selectors above (and their long option lists) as they are: BENCHMARKS.md.
+@st.fragment
+def results(store: Store, sel: Selection) -> None:
+    """The period and highlighted areas, then everything that follows them: summary, map, trend,
+    ranked chart and table. A period whose other choices differ (say, other age groups on offer)
+    reruns the whole page, so the selectors above never show a stale list."""
+    fresh = _fresh(store, sel)
+    if fresh is not sel:
+        if _above(fresh) != _above(sel):
+            st.rerun(scope="app")
+        _preset(fresh, RESULT_KEYS)
+    sel = fresh
+    data = explore(store, sel)
+    period, areas = st.columns([1, 3])
+    _select(sel, "p", "Period", "The latest period is shown unless you choose another.", period)
+    area_picker(sel, areas)
+    summary_block(sel, data)
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.markdown("#### Map")
+        map_block(store, sel, data)
+    with right:
+        st.markdown("#### Trend over time")
+        trend_block(store, sel, data)
+    st.markdown("#### Compare areas")
+    compare_block(store, sel, data)
+    st.markdown("#### Table")
+    table_block(store, sel, data)
 
 
 # The map and the compare-areas chart are fragments: their own controls (colour, ranked/funnel)

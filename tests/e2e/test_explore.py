@@ -108,6 +108,58 @@ def test_map_colour_and_compare_view_rerun_only_their_own_block(page, app_url):
     assert not page.errors
 
 
+def sent_widgets(payloads: list[bytes]) -> list[str]:
+    """The labels of the widgets the server sent in these websocket messages (Streamlit's protobuf)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    labels = []
+    for payload in payloads:
+        msg = ForwardMsg()
+        msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
+        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element
+            widget = getattr(element, element.WhichOneof("type"))
+            if hasattr(widget, "label"):
+                labels.append(widget.label)
+    return labels
+
+
+def choose_period(page, period: str) -> None:
+    page.get_by_test_id("stSelectbox").filter(has_text="Period").click()
+    page.get_by_role("option", name=period).click()
+    page.wait_for_url(re.compile("p=" + re.escape(period.replace("/", "%2F"))), timeout=30_000)
+    page.get_by_text(re.compile(f"^In {re.escape(period)},")).first.wait_for(timeout=30_000)
+    wait_for_app(page)
+
+
+def test_a_new_period_reruns_only_the_results_unless_the_choices_above_change(page, app_url):
+    """The period sits with the results it changes: choosing one resends the period, areas, summary,
+    charts and table but not the selectors above. A period that offers other age groups (QOF's
+    2013/14 CSV has 'All ages' too) reruns the whole page, so the selectors show that choice."""
+    payloads: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: payloads.append(payload)))
+    page.goto(app_url + "/explore?i=diabetes-recorded-prevalence&at=ccg&p=2014%2F15")
+    wait_for_app(page)
+    wait_for_charts(page)
+    assert {"Indicator", "Period", "Colour the map by"} <= set(sent_widgets(payloads))
+    assert page.get_by_test_id("stSelectbox").filter(has_text="Age group").count() == 0
+
+    payloads.clear()
+    choose_period(page, "2015/16")
+    sent = sent_widgets(payloads)
+    assert "Period" in sent and "Colour the map by" in sent, sent
+    assert not {"Topic", "Indicator", "Area type", "Compare with"} & set(sent), sent
+    page.locator(".js-plotly-plot .gtitle").filter(has_text="2015/16").first.wait_for(timeout=30_000)
+
+    payloads.clear()
+    choose_period(page, "2013/14")
+    assert {"Indicator", "Age group", "Period"} <= set(sent_widgets(payloads))
+    page.get_by_test_id("stSelectbox").filter(has_text="Age group").wait_for(timeout=30_000)
+    assert "p=2013%2F14" in page.url
+    assert_no_exception(page)
+    assert not page.errors
+
+
 RANKED = ("() => [...document.querySelectorAll('.js-plotly-plot')].findIndex(gd => (gd.data || []).some("
           "t => Array.isArray(t.y) && /^E54/.test(String(t.y[0]))))")
 
