@@ -3,7 +3,9 @@ served same-origin from the installed package, and st.plotly_chart where that ca
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 
 import plotly.graph_objects as go
 import pytest
@@ -22,12 +24,38 @@ def vendor(tmp_path, monkeypatch):
     ui_plotly.plotly_url.cache_clear()
 
 
-def test_plotly_js_is_copied_once_under_its_version(vendor):
+def test_plotly_js_is_copied_once_under_its_version_and_content(vendor):
+    vendor.mkdir()
+    (vendor / "plotly-explorer-4.0.0-0123456789.min.js").write_text("an older copy")
     url = ui_plotly.plotly_url()
-    name = f"plotly-{get_plotlyjs_version()}.min.js"
+    bundle = ui_plotly.BUNDLE_DIR / f"plotly-explorer-{get_plotlyjs_version()}.min.js"
+    digest = hashlib.sha256(bundle.read_bytes()).hexdigest()[:10]
+    name = f"plotly-explorer-{get_plotlyjs_version()}-{digest}.min.js"
     assert url == f"app/static/vendor/{name}"
-    assert (vendor / name).read_bytes() == ui_plotly.PLOTLY_JS.read_bytes()
-    assert [p.name for p in vendor.iterdir()] == [name]  # no partial copy left behind
+    assert (vendor / name).read_bytes() == bundle.read_bytes()
+    assert [p.name for p in vendor.iterdir()] == [name]  # no partial copy left, the older one gone
+
+
+def test_the_bundle_is_built_for_the_installed_plotly_and_its_trace_types():
+    """The committed bundle matches the plotly.js version the plotly package writes figures for
+    (after an upgrade: explorer/plotly_bundle/README.md), and registers the trace types
+    BUNDLED_TRACES promises, no more and no fewer."""
+    version = get_plotlyjs_version()
+    bundle = ui_plotly.BUNDLE_DIR / f"plotly-explorer-{version}.min.js"
+    assert ui_plotly.plotly_source() == bundle, f"rebuild explorer/plotly_bundle for plotly.js {version}"
+    assert bundle.read_text(encoding="utf-8").startswith(f"/** plotly.js v{version}, custom bundle")
+    package = json.loads((ui_plotly.BUNDLE_DIR / "package.json").read_text())
+    assert package["dependencies"]["plotly.js"] == version
+    index = (ui_plotly.BUNDLE_DIR / "index.js").read_text()
+    registered = set(re.findall(r"require\('plotly\.js/lib/(\w+)'\)", index)) - {"core"}
+    assert registered | {"scatter"} == ui_plotly.BUNDLED_TRACES
+
+
+def test_without_the_bundle_the_full_plotly_js_is_served(vendor, monkeypatch, tmp_path):
+    monkeypatch.setattr(ui_plotly, "BUNDLE_DIR", tmp_path / "none")
+    assert re.fullmatch(rf"app/static/vendor/plotly-{get_plotlyjs_version()}-[0-9a-f]{{10}}\.min\.js",
+                        ui_plotly.plotly_url())
+    assert ui_plotly.drawable(go.Figure(go.Pie(values=[1, 2])))
 
 
 def test_no_url_without_static_serving(vendor, monkeypatch):
@@ -47,13 +75,14 @@ def test_title_is_plain_text_for_screen_readers():
     assert ui_plotly._title(go.Figure()) == "Chart"
 
 
-def _page(serving: bool):
-    def script(serving):
+def _page(serving: bool, pie: bool = False):
+    def script(serving, pie):
         import plotly.graph_objects as go
 
         from explorer import ui_plotly
 
-        fig = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]), layout={"title": {"text": "Two bars"}})
+        trace = go.Pie(labels=["a", "b"], values=[1, 2]) if pie else go.Bar(x=["a", "b"], y=[1, 2])
+        fig = go.Figure(trace, layout={"title": {"text": "Two bars"}})
         served = ui_plotly.plotly_url
         ui_plotly.plotly_url = served if serving else (lambda: None)
         try:
@@ -61,7 +90,7 @@ def _page(serving: bool):
         finally:
             ui_plotly.plotly_url = served
 
-    at = AppTest.from_function(script, kwargs={"serving": serving})
+    at = AppTest.from_function(script, kwargs={"serving": serving, "pie": pie})
     at.run()
     assert not at.exception, at.exception
     return at
@@ -85,6 +114,13 @@ def test_plot_falls_back_to_st_plotly_chart():
     (chart,) = at.get("plotly_chart")
     assert json.loads(chart.proto.spec)["data"][0]["y"] == [1, 2]
     assert json.loads(chart.proto.config)["topojsonURL"] == maps.TOPOJSON_URL
+    assert not at.get("bidi_component")
+
+
+def test_a_trace_type_the_bundle_lacks_is_drawn_by_st_plotly_chart():
+    at = _page(serving=True, pie=True)
+    (chart,) = at.get("plotly_chart")
+    assert json.loads(chart.proto.spec)["data"][0]["type"] == "pie"
     assert not at.get("bidi_component")
 
 
