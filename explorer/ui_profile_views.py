@@ -71,10 +71,10 @@ def profile_view(store: Store, sel: opts.ProfileState, frame: pl.DataFrame, summ
                "Rows are turned so that better is always to the right; where higher is neither better nor worse "
                "(how common a recorded condition is, say) higher values are on the right.")
     shown = prof.spine_shown(spine)
-    if shown.height:
-        fig = charts.spine_figure(shown, area_name=name, benchmark_label=bench,
-                                  title=f"{name} compared with {uip.bench_name(store, sel)}")
-        uip.chart(fig, "profile-spine", uip.file_stem(name, "spine-chart"))
+    # The chart is drawn into its place after the table below it is sent: the table's grid rewrites
+    # its screen-reader copy 200 ms after new data arrive, and that wait then overlaps the chart's
+    # redraw instead of following it (as in ui_explore.results).
+    chart = st.container()
     if shown.height < spine.height:
         st.caption(f"The chart shows the first {shown.height} of the {spine.height} indicators it could draw; "
                    "choose a topic above to chart the others. The table below lists every indicator.")
@@ -100,6 +100,11 @@ def profile_view(store: Store, sel: opts.ProfileState, frame: pl.DataFrame, summ
                "areas where the producer published none.")
     export = frame.with_columns(pl.lit(name).alias("area_name"), pl.lit(uip.bench_name(store, sel)).alias("benchmark"))
     uip.downloads(export, uip.about_lines(store, sel), uip.file_stem(name, "profile"), "profile-download")
+    if shown.height:
+        fig = charts.spine_figure(shown, area_name=name, benchmark_label=bench,
+                                  title=f"{name} compared with {uip.bench_name(store, sel)}")
+        with chart:
+            uip.chart(fig, "profile-spine", uip.file_stem(name, "spine-chart"))
 
 
 # --- needs attention --------------------------------------------------------------------------

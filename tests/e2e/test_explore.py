@@ -108,20 +108,24 @@ def test_map_colour_and_compare_view_rerun_only_their_own_block(page, app_url):
     assert not page.errors
 
 
-def sent_widgets(payloads: list[bytes]) -> list[str]:
-    """The labels of the widgets the server sent in these websocket messages (Streamlit's protobuf)."""
+def sent_elements(payloads: list[bytes]) -> list[tuple[str, str | None]]:
+    """(kind, label or None) of each element the server sent in these websocket messages, in the
+    order sent (Streamlit's protobuf; a message the browser already holds is only a hash)."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-    labels = []
+    elements = []
     for payload in payloads:
         msg = ForwardMsg()
         msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
         if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
             element = msg.delta.new_element
-            widget = getattr(element, element.WhichOneof("type"))
-            if hasattr(widget, "label"):
-                labels.append(widget.label)
-    return labels
+            kind = element.WhichOneof("type")
+            elements.append((kind, getattr(getattr(element, kind), "label", None)))
+    return elements
+
+
+def sent_widgets(payloads: list[bytes]) -> list[str]:
+    return [label for _kind, label in sent_elements(payloads) if label is not None]
 
 
 def choose_period(page, period: str) -> None:
@@ -149,6 +153,9 @@ def test_a_new_period_reruns_only_the_results_unless_the_choices_above_change(pa
     sent = sent_widgets(payloads)
     assert "Period" in sent and "Colour the map by" in sent, sent
     assert not {"Topic", "Indicator", "Area type", "Compare with"} & set(sent), sent
+    # The table is sent before the charts above it (ui_explore.results says why).
+    kinds = [kind for kind, _label in sent_elements(payloads)]
+    assert kinds.index("dataframe") < kinds.index("bidi_component"), kinds
     page.locator(".js-plotly-plot .gtitle").filter(has_text="2015/16").first.wait_for(timeout=30_000)
 
     payloads.clear()
