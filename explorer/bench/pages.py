@@ -152,10 +152,28 @@ def _interact(page, action: Interaction, option: str, charts: int) -> tuple[floa
     return (last - (pressed if pressed is not None else clicked)) / 1000, (last - clicked) / 1000
 
 
+def cpu_probe(loops: int = 3) -> float:
+    """Seconds a fixed piece of pure-Python work takes (best of `loops`): how fast this machine is
+    running at the moment. On a shared VM the same work has taken 1.1 s at one time and 2.0 s a
+    minute later, so every page run reports it before and after, next to its timings."""
+    best = float("inf")
+    for _ in range(loops):
+        started = time.perf_counter()
+        sum(i * i for i in range(2_000_000))
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
+
+
 def run(repeats: int = 5) -> dict:
+    out = {"store": str(paths.STORE_DIR.resolve()), "pages": [], "cpu_probe_before_s": cpu_probe()}
+    _run(out, repeats)
+    out["cpu_probe_after_s"] = cpu_probe()
+    return out
+
+
+def _run(out: dict, repeats: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    out = {"store": str(paths.STORE_DIR.resolve()), "pages": []}
     with app_server() as (base, boot), sync_playwright() as pw:
         out["server_start_s"] = round(boot, 2)
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -182,7 +200,6 @@ def run(repeats: int = 5) -> dict:
                     "interactions": interactions})
         finally:
             browser.close()
-    return out
 
 
 def _median(values: list[float]) -> float:
@@ -198,6 +215,9 @@ def markdown(result: dict) -> str:
              "server done (last message of the run) / all charts drawn.", "",
              "| page | address | cold: FCP / content / server / charts | warm: FCP / content / server / charts "
              "| met (content) |", "|---|---|---|---|---|"]
+    if "cpu_probe_before_s" in result:
+        lines[1:1] = ["", f"Machine speed at the time (`cpu_probe`, a fixed pure-Python loop; lower is faster): "
+                      f"{result['cpu_probe_before_s']} s before, {result.get('cpu_probe_after_s')} s after."]
     for p in result["pages"]:
         met = max(p["warm_content_s"], p["cold_content_s"]) <= TARGET_PAINT_S
         cells = [" / ".join(str(p[f"{w}_{k}"]) for k in ("fcp_s", "content_s", "server_s", "charts_s"))

@@ -33,3 +33,9 @@ def test_the_report_judges_the_median_from_the_input_and_shows_the_driver_figure
     assert result["pages"][0]["interactions"][0]["median_s"] == 0.475
     text = bp.markdown(result)
     assert "| Explore | Period: a ↔ b | 0.4, 0.6, 0.45, 0.5 | 0.475 | 0.6 | yes | 0.55 |" in text
+
+
+def test_each_run_reports_the_machine_speed_beside_its_timings():
+    assert 0 < bp.cpu_probe(loops=1) < 60
+    result = {"server_start_s": 3.0, "cpu_probe_before_s": 0.21, "cpu_probe_after_s": 0.38, "pages": []}
+    assert "0.21 s before, 0.38 s after" in bp.markdown(result)
