@@ -9,7 +9,7 @@ from explorer import paths, serve
 
 def test_page_imports_lists_every_module_the_pages_use():
     names = serve.page_imports()
-    assert {"streamlit", "explorer.ui", "explorer.ui_explore", "explorer.queries.explore"} <= set(names)
+    assert {"streamlit", "explorer.ui", "explorer.ui_explore", "explorer.queries.download"} <= set(names)
     assert len(names) == len(set(names))
 
 
@@ -17,7 +17,7 @@ def test_preload_leaves_the_pages_modules_loaded():
     loaded = serve.preload()
     assert "explorer.ui_explore" in loaded
     assert all(name in sys.modules for name in loaded)
-    assert "explorer.queries.explore.explore" not in loaded  # a function, not a module
+    assert "explorer.queries.page_state.COHERENCE_MEASURE" not in loaded  # a constant, not a module
 
 
 def test_main_runs_streamlit_on_app_py_with_the_options_given(monkeypatch):
