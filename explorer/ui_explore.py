@@ -188,9 +188,9 @@ def _summary(sel: Selection, data: ExploreData) -> None:
 
 def area_picker(sel: Selection, where=st) -> None:
     where.multiselect("Highlight areas (up to 10): they are outlined on the map, ringed on the chart, "
-                   "drawn on the trend and ticked in the table", _options(sel, "a"), key=widget_key("a"),
-                   format_func=_label(sel, "a"), max_selections=10, on_change=_changed, args=("a",),
-                   placeholder="Type an area name, or click an area on the ranked chart")
+                      "drawn on the trend and ticked in the table", _options(sel, "a"), key=widget_key("a"),
+                      format_func=_label(sel, "a"), max_selections=10, on_change=_changed, args=("a",),
+                      placeholder="Type an area name, or click an area on the ranked chart")
 
 
 def _legend_text(sel: Selection, data: ExploreData, colour: str) -> str:
