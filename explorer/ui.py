@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -55,6 +56,14 @@ def slot():
     that is there on one run and not the next shifts every block below it, and remounts their
     charts (each then drawn from scratch)."""
     return st.container()
+
+
+def fresh(state, resolve: Callable[[dict], object]):
+    """The page state the URL holds now. Inside a fragment rerun the arguments are those of the
+    last full run: when a control in the fragment has changed the URL since, `resolve` it again
+    (cheap: resolving is cached per query). `state.query` is the query it was resolved from."""
+    query = st.query_params.to_dict()
+    return state if query == state.query else resolve(query)
 
 
 def notice(messages: list[str]) -> None:

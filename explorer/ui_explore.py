@@ -213,10 +213,7 @@ def _legend_text(sel: Selection, data: ExploreData, colour: str) -> str:
 
 
 def _fresh(store: Store, sel: Selection) -> Selection:
-    """Inside a fragment rerun the arguments are those of the last full run: when a control in the
-    fragment has changed the URL since, resolve it again (per-selection caches make this cheap)."""
-    query = st.query_params.to_dict()
-    return sel if query == sel.query else resolve(store, query)
+    return ui.fresh(sel, lambda query: resolve(store, query))
 
 
 def _current(store: Store, sel: Selection, data: ExploreData) -> tuple[Selection, ExploreData]:

@@ -46,10 +46,11 @@ _COMPONENT = st.components.v2.component(
     isolate_styles=False)
 
 
+@functools.cache
 def plotly_source() -> Path:
     """The plotly.js the browser gets: the app's bundle built for the plotly.js version the
     installed plotly package writes figures for, or (until it is rebuilt for a new version) that
-    package's own full bundle."""
+    package's own full bundle. Looked up once per process: `drawable` asks on every chart."""
     bundle = BUNDLE_DIR / f"plotly-explorer-{get_plotlyjs_version()}.min.js"
     return bundle if bundle.exists() else PLOTLY_JS
 

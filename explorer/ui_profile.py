@@ -115,10 +115,7 @@ def controls(store: Store, sel: opts.ProfileState) -> None:
 
 
 def current(store: Store, sel: opts.ProfileState) -> opts.ProfileState:
-    """Inside a fragment rerun the arguments are those of the last full run: when a control in the
-    fragment has changed the URL since, resolve it again (cheap: the per-store caches are warm)."""
-    query = st.query_params.to_dict()
-    return sel if query == sel.query else opts.resolve(store, query)
+    return ui.fresh(sel, lambda query: opts.resolve(store, query))
 
 
 def examples() -> None:

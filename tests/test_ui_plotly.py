@@ -20,8 +20,10 @@ def vendor(tmp_path, monkeypatch):
     monkeypatch.setattr(ui_plotly, "STATIC_VENDOR", tmp_path / "vendor")
     monkeypatch.setattr(ui_plotly.st, "get_option", lambda name: name == "server.enableStaticServing")
     ui_plotly.plotly_url.cache_clear()
+    ui_plotly.plotly_source.cache_clear()
     yield tmp_path / "vendor"
     ui_plotly.plotly_url.cache_clear()
+    ui_plotly.plotly_source.cache_clear()
 
 
 def test_plotly_js_is_copied_once_under_its_version_and_content(vendor):
