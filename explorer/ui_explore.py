@@ -21,7 +21,7 @@ from explorer.queries import explore_figures as figures
 from explorer.queries import summary
 from explorer.queries.explore import ExploreData, explore, table_frame
 from explorer.queries.explore_map import boundary_url
-from explorer.queries.explore_options import COLOUR_MODES, Selection, resolve
+from explorer.queries.explore_options import COLOUR_MODES, TABS, Selection, resolve
 from explorer.state import LIST_SEPARATOR
 from explorer.store import Store
 
@@ -29,7 +29,7 @@ from explorer.store import Store
 RESETS = {"t": ("i", "p", "pr", "sx", "ag", "ct", "a"), "i": ("p", "pr", "sx", "ag", "ct"),
           "at": ("a",)}
 # The widgets inside `results`, and the selectors above it (a full run draws those).
-RESULT_KEYS = ("p", "a", "c", "v")
+RESULT_KEYS = ("p", "a", "tab", "c", "v")
 ABOVE_KEYS = ("t", "i", "at", "pr", "sx", "ag", "ct", "bm")
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False,
                  "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
@@ -105,7 +105,7 @@ def selection(store: Store) -> Selection:
 def _widget_values(sel: Selection) -> dict[str, object]:
     return {"t": sel.topic or "", "i": sel.indicator_id, "at": sel.area_type, "pr": sel.producer,
             "cb": sel.current, "p": sel.period, "sx": sel.sex, "ag": sel.age, "ct": sel.category or "",
-            "bm": sel.benchmark, "a": list(sel.areas), "c": sel.colour, "v": sel.view}
+            "bm": sel.benchmark, "a": list(sel.areas), "c": sel.colour, "v": sel.view, "tab": TABS[sel.tab]}
 
 
 def _preset(sel: Selection, keys: tuple[str, ...]) -> None:
@@ -204,11 +204,11 @@ def _legend_text(sel: Selection, data: ExploreData, colour: str) -> str:
             scale = (f"dark blue: significantly higher than {bench}; light blue: significantly lower; "
                      "amber: similar. Higher is neither better nor worse for this indicator")
         return (f"Each area's 95% confidence interval is compared with {bench}: {scale}. White: not "
-                "compared; grey: no data. The chart below adds a marker shape for each outcome, and the "
-                "hover and the table say it in words.")
+                "compared; grey: no data. The Compare areas view adds a marker shape for each outcome, and "
+                "the hover and the Table view say it in words.")
     if colour == "quintile":
         return ("Areas are split into five equal-sized groups (quintiles), Q1 lowest to Q5 highest value; "
-                "each area's quintile is in the hover and the table. Grey: no data.")
+                "each area's quintile is in the hover and the Table view. Grey: no data.")
     return "Colours run from pale (low values) to dark blue (high values). Grey: no data."
 
 
@@ -232,9 +232,10 @@ def _above(sel: Selection) -> tuple:
 # and leaves the selectors above (and their long option lists) as they are: BENCHMARKS.md.
 @st.fragment
 def results(store: Store, sel: Selection) -> None:
-    """The period and highlighted areas, then everything that follows them: summary, map, trend,
-    ranked chart and table. A period whose other choices differ (say, other age groups on offer)
-    reruns the whole page, so the selectors above never show a stale list."""
+    """The period and highlighted areas, then everything that follows them: the summary and one
+    view at a time (map, compare areas, trend or table: the URL's `tab`). A period whose other
+    choices differ (say, other age groups on offer) reruns the whole page, so the selectors above
+    never show a stale list."""
     fresh = _fresh(store, sel)
     if fresh is not sel:
         if _above(fresh) != _above(sel):
@@ -246,23 +247,19 @@ def results(store: Store, sel: Selection) -> None:
     _select(sel, "p", "Period", "The latest period is shown unless you choose another.", period)
     area_picker(sel, areas)
     summary_block(sel, data)
-    left, right = st.columns(2, gap="large")
-    left.markdown("#### Map")
-    right.markdown("#### Trend over time")
-    charts = left.container(), right.container()
-    st.markdown("#### Compare areas")
-    ranked = st.container()
-    st.markdown("#### Table")
-    # The table is sent before the charts it sits below: its grid rewrites its screen-reader copy
-    # 200 ms after new data arrive (a debounce in the grid), and that wait now overlaps the charts'
-    # redraw instead of following it (BENCHMARKS.md, session 5).
-    table_block(store, sel, data)
-    with charts[0]:
-        map_block(store, sel, data)
-    with charts[1]:
-        trend_block(store, sel, data)
-    with ranked:
-        compare_block(store, sel, data)
+    # Only the open view runs (st.tabs tracks which one is open because it has a callback), so a
+    # new period computes, sends and redraws one view, not four (BENCHMARKS.md, session 6).
+    tabs = st.tabs(list(TABS.values()), key=widget_key("tab"), on_change=_tab_changed)
+    for code, tab in zip(TABS, tabs, strict=True):
+        if tab.open:
+            with tab:
+                VIEWS[code](store, sel, data)
+
+
+def _tab_changed() -> None:
+    """st.tabs reports the open tab by its label; the URL keeps its code (tab=map …)."""
+    label = st.session_state[widget_key("tab")]
+    _apply({"tab": next((code for code, text in TABS.items() if text == label), None)})
 
 
 # The map and the compare-areas chart are fragments: their own controls (colour, ranked/funnel)
@@ -270,22 +267,26 @@ def results(store: Store, sel: Selection) -> None:
 @st.fragment
 def map_block(store: Store, sel: Selection, data: ExploreData) -> None:
     sel, data = _current(store, sel, data)
-    st.radio("Colour the map by", list(COLOUR_MODES), key=widget_key("c"), horizontal=True,
-             format_func=_label(sel, "c"), on_change=_changed, args=("c",))
-    colour, why = figures.effective_colour(sel, data)
-    note = ui.slot()
     url = None
     if data.vintage and st.get_option("server.enableStaticServing"):
         url = boundary_url(store, sel.area_type, data.vintage)
     fig = figures.map_figure(store, sel, data, url)
     if fig is None:
-        st.info("No map for this area type: see the ranked chart and the table.", icon=":material/map:")
-    else:
-        if why:
-            note.caption(md(why))
+        st.info("No map for this period and area type: see Compare areas and Table.", icon=":material/map:")
+        ui.source_footer(store, sel.indicator_id, sel.producer)
+        return
+    # England is taller than wide: the map takes the left of the page and its key sits beside it.
+    drawn, key = st.columns([3, 2], gap="large")
+    with drawn:
         ui_plotly.plot(fig, key="explore-map", config=PLOTLY_CONFIG)
+    with key:
+        st.radio("Colour the map by", list(COLOUR_MODES), key=widget_key("c"), on_change=_changed, args=("c",),
+                 format_func=_label(sel, "c"))
+        colour, why = figures.effective_colour(sel, data)
+        if why:
+            st.caption(md(why))
         st.caption(md(_legend_text(sel, data, colour)))
-    ui.source_footer(store, sel.indicator_id, sel.producer)
+        ui.source_footer(store, sel.indicator_id, sel.producer)
 
 
 @st.fragment
@@ -331,3 +332,6 @@ def table_block(store: Store, sel: Selection, data: ExploreData) -> None:
     st.caption("“*” marks a value the producer suppressed to protect confidentiality; the status says why. "
                "Sort any column by clicking its heading; download the table from its toolbar.")
     ui.source_footer(store, sel.indicator_id, sel.producer)
+
+
+VIEWS = {"map": map_block, "compare": compare_block, "trend": trend_block, "table": table_block}

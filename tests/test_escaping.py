@@ -52,9 +52,12 @@ INDICATORS = ["diabetes-recorded-prevalence", "ae-attendances", "campylobacter-r
 RAW_TAG = re.compile(r"<\s*(script|img|svg|b\s+onmouseover)", re.IGNORECASE)
 LIVE_LINK = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\(\s*https://evil")
 
+EXPLORE = {"i": "diabetes-recorded-prevalence", "at": "ccg", "p": "2019/20", "a": "E38000006~E38000232"}
+# Explore draws one view (tab) at a time: each of them, with the hostile names chosen.
+EXPLORE_VIEWS = [{**EXPLORE, "tab": tab} for tab in ("map", "compare", "trend", "table")]
 PAGES = [
-    ("explore", {"i": "diabetes-recorded-prevalence", "at": "ccg", "p": "2019/20", "a": "E38000006~E38000232"}),
-    ("explore", {"i": "diabetes-recorded-prevalence", "at": "icb", "a": "E54000008", "v": "funnel"}),
+    *(("explore", query) for query in EXPLORE_VIEWS),
+    ("explore", {"i": "diabetes-recorded-prevalence", "at": "icb", "a": "E54000008", "v": "funnel", "tab": "compare"}),
     ("explore", {"i": "campylobacter-rate", "at": "utla", "a": "E10000002", "c": "quintile"}),
     ("area", {"a": "E38000006", "at": "ccg"}),
     ("area", {"a": "E54000008", "at": "icb", "v": "compare"}),
@@ -104,11 +107,14 @@ def test_hostile_names_render_as_text(hostile_store, page, query):
 def test_names_reach_the_page_escaped(hostile_store):
     """A control for the test above: the hostile names are really on the Explore page (escaped in
     the summary and the figures, as text in the table), so 'no raw tag' is not vacuous."""
-    at = AppTest.from_file(str(paths.ROOT / "pages" / "explore.py"), default_timeout=180)
-    for key, value in PAGES[0][1].items():
-        at.query_params[key] = value
-    at.run()
-    shown = stores.rendered(at)
+    shown = {"figures": [], "markdown": [], "grids": []}
+    for query in EXPLORE_VIEWS:
+        at = AppTest.from_file(str(paths.ROOT / "pages" / "explore.py"), default_timeout=180)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        for kind, found in stores.rendered(at).items():
+            shown[kind] += found
     figure_text = "\n".join(s for f in shown["figures"] for s in stores.strings(f))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in figure_text
     assert any("alert(1)" in body for body in shown["markdown"])

@@ -38,7 +38,7 @@ TARGET_INTERACTION_S = 0.5
 class Interaction:
     control: str              # a select box's label, a radio group's label, or "" for a button group
     options: tuple[str, str]  # the two values it alternates between
-    kind: str = "selectbox"   # selectbox, radio or button
+    kind: str = "selectbox"   # selectbox, radio, button or tab
 
 
 @dataclass(frozen=True)
@@ -50,19 +50,27 @@ class PageCase:
     interactions: tuple[Interaction, ...]
 
 
+EXPLORE = "/explore?i=diabetes-recorded-prevalence&at=ccg&p=2019%2F20"
+PERIOD = Interaction("Period", ("2018/19", "2019/20"))
 CASES = (
-    PageCase("Explore", "/explore?i=diabetes-recorded-prevalence&at=ccg&p=2019%2F20", 3,
-             "Of the 135 CCGs with a value",
-             (Interaction("Period", ("2018/19", "2019/20")),
-              Interaction("Colour the map by", ("Quintiles", "Compared with benchmark"), "radio"))),
+    PageCase("Explore", EXPLORE, 1, "Of the 135 CCGs with a value",
+             (PERIOD, Interaction("Colour the map by", ("Quintiles", "Compared with benchmark"), "radio"),
+              Interaction("View", ("Compare areas", "Map"), "tab"))),
+    # Each of Explore's other views, opened by its link: a new period redraws only the open view.
+    PageCase("Explore: compare areas", EXPLORE + "&tab=compare", 1, "Of the 135 CCGs with a value", (PERIOD,)),
+    PageCase("Explore: trend", EXPLORE + "&tab=trend", 1, "Of the 135 CCGs with a value", (PERIOD,)),
+    PageCase("Explore: table", EXPLORE + "&tab=table", 0, "Of the 135 CCGs with a value", (PERIOD,)),
     PageCase("Area profile", "/area?a=E08000032&at=utla", 1, "indicators that could be compared",
              (Interaction("Compare with", ("Region", "England"), "button"),)),
 )
 
-# What the charts show: titles and legend entries (a new period changes titles, a new colour
-# mode changes the map's legend).
-SIGNATURE = ("[...document.querySelectorAll('.js-plotly-plot')].map("
-             "p => [...p.querySelectorAll('.gtitle, .legendtext')].map(e => e.textContent).join('|'))")
+# What the page shows: its headings (the summary's names the period) and the charts' titles and
+# legend entries (a new period changes titles, a new colour mode the map's legend, a new view the
+# chart). A view without charts (the table) changes its heading; its grid's last DOM change (the
+# screen-reader copy of the cells) is caught by the quiet period.
+SIGNATURE = ("[...document.querySelectorAll('[data-testid=\"stMain\"] h2, [data-testid=\"stMain\"] h3')]"
+             ".map(h => h.textContent).concat([...document.querySelectorAll('.js-plotly-plot')].map("
+             "p => [...p.querySelectorAll('.gtitle, .legendtext')].map(e => e.textContent).join('|')))")
 # At least n charts, each with its SVG, and Streamlit's run over.
 DRAWN = ("(document.querySelectorAll('.js-plotly-plot').length >= n"
          " && [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'))"
@@ -130,6 +138,8 @@ def _prepare(page, action: Interaction, option: str):
     """What to click to pick `option` (a select box's list is opened here, untimed)."""
     if action.kind == "button":
         return page.locator('[data-testid="stButtonGroup"] button').filter(has_text=option).first
+    if action.kind == "tab":
+        return page.get_by_role("tab", name=option).first
     if action.kind == "radio":
         group = page.locator('[data-testid="stRadio"]').filter(has_text=action.control).first
         return group.locator("label").filter(has_text=option).first

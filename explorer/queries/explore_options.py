@@ -34,6 +34,9 @@ PARENTS = {"ltla": ("region", "parent_region"), "utla": ("region", "parent_regio
 PARENT_WORDS = {"region": "its region", "icb": "its ICB", "nhs_region": "its NHS region"}
 COLOUR_MODES = {"comparison": "Compared with benchmark", "quintile": "Quintiles", "value": "Value"}
 COMPARE_VIEWS = {"ranked": "Ranked areas", "funnel": "Funnel plot"}
+# The results' views, one shown at a time (as OWID's grapher and Fingertips do): only the open one
+# is computed and drawn, so a new period redraws one view, not four (BENCHMARKS.md, session 6).
+TABS = {"map": "Map", "compare": "Compare areas", "trend": "Trend", "table": "Table"}
 FUNNEL_TYPES = {"proportion": "proportion", "crude rate": "rate"}
 YEARLY = ("financial_year", "calendar_year")
 ALL = "All"  # label of the rows with no category (the total)
@@ -52,6 +55,7 @@ P = {p.key: p for p in (
     Param("a", "areas", "Chosen area codes joined by ~", many=True, max_items=10),
     Param("c", "colour mode", "comparison, quintile or value"),
     Param("v", "compare view", "ranked or funnel", default="ranked"),
+    Param("tab", "view", "map, compare, trend or table (default: map, or compare where there is no map)"),
 )}
 KEYS = tuple(P)
 
@@ -106,6 +110,7 @@ class Selection:
     areas: list[str]
     colour: str
     view: str
+    tab: str = "map"
     choices: dict[str, list] = field(default_factory=dict)
     labels: dict[str, dict] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
@@ -275,11 +280,15 @@ def _resolve(store: Store, query: Mapping[str, object]) -> Selection:
                         default="comparison" if has_intervals else "quintile")
     funnel_ok = (indicator.get("value_type") in FUNNEL_TYPES and int(shown["counts"].sum()) >= 5)
     view = state.pick(P["v"], list(COMPARE_VIEWS) if funnel_ok else ["ranked"])
+    first_tab = "map" if has_map_layers(store, area_type) else "compare"
+    tab = state.pick(P["tab"], list(TABS), default=first_tab)
+    if tab == first_tab:
+        state.set("tab", None)  # links stay short, and the view follows the area type's default
 
     choices = {"t": [None, *offered_topics], "i": ids, "at": area_types, "pr": producers, "p": periods,
                "sx": sexes, "ag": ages, "ct": ([None] if has_total else []) + categories,
                "bm": benchmarks, "a": codes, "c": list(COLOUR_MODES),
-               "v": list(COMPARE_VIEWS) if funnel_ok else ["ranked"]}
+               "v": list(COMPARE_VIEWS) if funnel_ok else ["ranked"], "tab": list(TABS)}
     labels = {
         "t": {None: "All topics", **topics},
         "i": picker_labels,
@@ -287,12 +296,12 @@ def _resolve(store: Store, query: Mapping[str, object]) -> Selection:
         "ct": {None: ALL, **{c: c for c in categories}},
         "bm": {"england": "England", "parent": f"Parent area ({PARENT_WORDS[parent[0]][4:]})" if parent else ""},
         "a": {c: area_names.get(c, c) for c in codes},
-        "c": COLOUR_MODES, "v": COMPARE_VIEWS,
+        "c": COLOUR_MODES, "v": COMPARE_VIEWS, "tab": TABS,
     }
     return Selection(
         indicator_id=indicator_id, indicator=indicator, topic=topic, area_type=area_type,
         producer=producer, current=current, period=period, sex=sex, age=age, category=category,
-        benchmark=benchmark, areas=list(areas), colour=colour, view=view, choices=choices,
+        benchmark=benchmark, areas=list(areas), colour=colour, view=view, tab=tab, choices=choices,
         labels=labels, notices=list(dict.fromkeys(state.notices)), query=_query(state),
         period_type=cov_p["period_type"][0], reestimated_offered=offered,
         reestimated_only=reest_only, has_intervals=has_intervals, funnel_ok=funnel_ok,
@@ -326,6 +335,14 @@ def _query(state: UrlState) -> dict[str, str]:
     if query.get("cb") in ("False", "0"):
         query.pop("cb")
     return {k: query[k] for k in KEYS if k in query}
+
+
+def has_map_layers(store: Store, area_type: str) -> bool:
+    """Whether the store has any boundary file for this area type (else Explore opens on Compare areas)."""
+    def compute() -> bool:
+        index = store.table("boundaries")
+        return not index.is_empty() and area_type in set(index["area_type"])
+    return memo(store, ("mapped", area_type), compute)
 
 
 def names(store: Store, area_type: str) -> dict[str, str]:
