@@ -7,7 +7,8 @@ first run of that page after the server starts, so the first visitor after a res
 import, then runs Streamlit's own command line in the same process, where the page runs find them
 already loaded. It also opens the store (the same `st.cache_resource` entry the pages use) and
 computes the default Explore view and the area profile's tables, ~0.4 s the first visitor no longer
-waits for. Settings still come from .streamlit/config.toml; options are passed through.
+waits for, and pays two first-use costs of Streamlit's own (`_first_use`, ~0.5 s). Settings still
+come from .streamlit/config.toml; options are passed through.
 """
 
 from __future__ import annotations
@@ -67,9 +68,24 @@ def warm() -> list[str]:
         done.append("profile")
         ui_plotly.plotly_url()
         done.append("plotly.js")
+        _first_use()
+        done.append("first use")
     except Exception as error:  # noqa: BLE001 - a warm-up failure must not stop the app
         print(f"explorer.serve: warm-up stopped after {done or 'nothing'}: {error!r}", file=sys.stderr)
     return done
+
+
+def _first_use() -> None:
+    """Two costs Streamlit pays inside the first page run of a process, found with py-spy
+    (BENCHMARKS.md, session 6): serialising a chart component's data or a dataframe imports pandas
+    and pyarrow (~0.35 s), and the first element it sends calls inspect.stack(), whose first call
+    maps every loaded module to its file (~0.15 s; later calls only add modules loaded since)."""
+    import inspect
+
+    import pandas  # noqa: F401
+    import pyarrow  # noqa: F401
+
+    inspect.stack()
 
 
 def free_port() -> int:

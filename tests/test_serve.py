@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 from explorer import paths, serve
@@ -36,7 +37,7 @@ def test_warm_fills_the_caches_the_first_page_views_use(store):
     from explorer.queries import memo
 
     memo.forget()
-    assert serve.warm() == ["store", "explore", "profile", "plotly.js"]
+    assert serve.warm() == ["store", "explore", "profile", "plotly.js", "first use"]
     kinds = memo.cached_kinds()
     assert kinds.get("geojson") and kinds.get("names"), kinds  # the default map's layer and names
 
@@ -51,3 +52,11 @@ def test_warm_never_stops_the_server(monkeypatch, capsys):
     monkeypatch.setattr(ui, "get_store", missing)
     assert serve.warm() == []
     assert "warm-up stopped" in capsys.readouterr().err
+
+
+def test_first_use_imports_what_streamlit_would_import_in_the_first_page_run():
+    """In a fresh interpreter (this one has long imported them): pandas and pyarrow are loaded."""
+    code = ("import sys; from explorer import serve; assert 'pyarrow' not in sys.modules; "
+            "serve._first_use(); assert {'pandas', 'pyarrow'} <= set(sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=paths.ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
