@@ -81,11 +81,19 @@ CHANGED_JS = ("([before, n, quiet]) => JSON.stringify(" + SIGNATURE + ") !== JSO
               + DRAWN + " && performance.now() - window.__lastChange > quiet")
 FCP_JS = "() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null"
 # The page's clock at its last DOM change (plotly redraws its SVG; a map also fires afterplot).
+# Also the clock at its last *visible* change: a table grid keeps a screen-reader copy of its cells
+# as the fallback content of its <canvas>, which is never painted, and rewrites it 200 ms after new
+# data arrive (a fixed debounce in glide-data-grid); changes inside a <canvas> are left out of it.
 LAST_CHANGE_INIT = """
 window.__lastChange = 0;
-const touch = () => { window.__lastChange = performance.now(); };
-new MutationObserver(() => {
-  touch();
+window.__lastVisible = 0;
+const touch = () => { window.__lastChange = window.__lastVisible = performance.now(); };
+const inCanvas = (node) => { const el = node.nodeType === 1 ? node : node.parentElement;
+  return !!(el && el.closest('canvas')); };
+new MutationObserver((records) => {
+  const now = performance.now();
+  window.__lastChange = now;
+  if (records.some(r => !inCanvas(r.target))) window.__lastVisible = now;
   document.querySelectorAll('.js-plotly-plot').forEach(gd => {
     if (!gd.__benchHooked && gd.on) { gd.__benchHooked = true; gd.on('plotly_afterplot', touch); }
   });
@@ -149,17 +157,20 @@ def _prepare(page, action: Interaction, option: str):
     return choice
 
 
-def _interact(page, action: Interaction, option: str, charts: int) -> tuple[float, float]:
+def _interact(page, action: Interaction, option: str, charts: int) -> tuple[float, float, float]:
     """Seconds to the last change on the page that picking `option` caused (the charts differ from
     before, the run is over and nothing has changed for QUIET_MS, so a chart still drawing is
-    counted), all on the page's own clock: (from the input event, from the driver's click call)."""
+    counted), all on the page's own clock: (from the input event, from the driver's click call,
+    and from the input event to the last visible change, which leaves out a table's screen-reader
+    copy)."""
     before = page.evaluate(SIGNATURE_JS)
     target = _prepare(page, action, option)
     clicked = page.evaluate("() => { window.__input = null; return performance.now(); }")
     target.click()
     page.wait_for_function(CHANGED_JS, arg=[before, charts, QUIET_MS], timeout=60_000, polling=50)
-    last, pressed = page.evaluate("() => [window.__lastChange, window.__input]")
-    return (last - (pressed if pressed is not None else clicked)) / 1000, (last - clicked) / 1000
+    last, visible, pressed = page.evaluate("() => [window.__lastChange, window.__lastVisible, window.__input]")
+    start = pressed if pressed is not None else clicked
+    return (last - start) / 1000, (last - clicked) / 1000, (visible - start) / 1000
 
 
 def cpu_probe(loops: int = 3) -> float:
@@ -198,10 +209,12 @@ def _run(out: dict, repeats: int) -> None:
                     pairs = [_interact(page, action, action.options[i % 2], case.charts) for i in range(repeats * 2)]
                     times = [round(p[0], 3) for p in pairs]
                     calls = [round(p[1], 3) for p in pairs]
+                    visible = [round(p[2], 3) for p in pairs]
                     interactions.append({"interaction": f"{action.control or action.kind}: "
                                                         f"{' ↔ '.join(action.options)}",
                                          "seconds": times, "max_s": max(times), "median_s": _median(times),
-                                         "from_click_call_s": calls, "from_click_call_median_s": _median(calls)})
+                                         "from_click_call_s": calls, "from_click_call_median_s": _median(calls),
+                                         "visible_s": visible, "visible_median_s": _median(visible)})
                 warm["context"].close()
                 out["pages"].append({
                     "name": case.name, "path": case.path,
@@ -234,16 +247,19 @@ def markdown(result: dict) -> str:
                  for w in ("cold", "warm")]
         lines.append(f"| {p['name']} | `{p['path']}` | {cells[0]} | {cells[1]} | {'yes' if met else '**no**'} |")
     lines += ["", "Interactions: seconds from the input event (the click's pointerdown, as Interaction to Next "
-              "Paint counts) to the last change it caused; the last column counts from the test driver's click "
-              "call instead, which adds the driver's own checks before it clicks.", "",
+              "Paint counts) to the last change it caused, a table's screen-reader copy included (the target is "
+              "judged on these); then the median to the last visible change (without that copy, which a "
+              "table grid rewrites 200 ms after its data change), and the median counted from the test "
+              "driver's click call instead, which adds the driver's own checks before it clicks.", "",
               "| page | interaction | each s (from the input) | median s | max s | met (median) "
-              "| median s from the driver's call |", "|---|---|---|---:|---:|---|---:|"]
+              "| median s, last visible change | median s from the driver's call |",
+              "|---|---|---|---:|---:|---|---:|---:|"]
     for p in result["pages"]:
         for i in p["interactions"]:
             met = i["median_s"] <= TARGET_INTERACTION_S
             lines.append(f"| {p['name']} | {i['interaction']} | {', '.join(map(str, i['seconds']))} | "
                          f"{i['median_s']} | {i['max_s']} | {'yes' if met else '**no**'} | "
-                         f"{i.get('from_click_call_median_s', '')} |")
+                         f"{i.get('visible_median_s', '')} | {i.get('from_click_call_median_s', '')} |")
     return "\n".join(lines) + "\n"
 
 
