@@ -283,8 +283,9 @@ def map_block(store: Store, sel: Selection, data: ExploreData) -> None:
         st.radio("Colour the map by", list(COLOUR_MODES), key=widget_key("c"), on_change=_changed, args=("c",),
                  format_func=_label(sel, "c"))
         colour, why = figures.effective_colour(sel, data)
+        note = ui.slot()  # always there, so the key below keeps its place whether or not a note shows
         if why:
-            st.caption(md(why))
+            note.caption(md(why))
         st.caption(md(_legend_text(sel, data, colour)))
         ui.source_footer(store, sel.indicator_id, sel.producer)
 
