@@ -73,7 +73,7 @@ def profile_view(store: Store, sel: opts.ProfileState, frame: pl.DataFrame, summ
     shown = prof.spine_shown(spine)
     # The chart is drawn into its place after the table below it is sent: the table's grid rewrites
     # its screen-reader copy 200 ms after new data arrive, and that wait then overlaps the chart's
-    # redraw instead of following it (as in ui_explore.results).
+    # redraw instead of following it (BENCHMARKS.md, session 5).
     chart = st.container()
     if shown.height < spine.height:
         st.caption(f"The chart shows the first {shown.height} of the {spine.height} indicators it could draw; "

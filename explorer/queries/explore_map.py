@@ -14,16 +14,17 @@ from explorer.queries.explore_options import memo
 from explorer.store import Store
 
 
+def layer_vintages(store: Store, area_type: str) -> list[str]:
+    """The vintages of this area type's boundary files (from the store's index: no file is read)."""
+    index = store.table("boundaries")
+    return [] if index.is_empty() else index.filter(pl.col("area_type") == area_type)["vintage"].to_list()
+
+
 def boundary_layers(store: Store, area_type: str) -> dict[str, set[str]]:
     """vintage → the area codes of its boundary file, for this area type."""
     def compute() -> dict[str, set[str]]:
-        index = store.table("boundaries")
-        if index.is_empty():
-            return {}
-        out = {}
-        for vintage in index.filter(pl.col("area_type") == area_type)["vintage"].to_list():
-            out[vintage] = set(_geojson(store, area_type, vintage)["_codes"])
-        return out
+        return {vintage: set(_geojson(store, area_type, vintage)["_codes"])
+                for vintage in layer_vintages(store, area_type)}
     return memo(store, ("layers", area_type), compute)
 
 

@@ -218,6 +218,8 @@ def resolve(store: Store, query: Mapping[str, object]) -> Selection:
 
 
 def _resolve(store: Store, query: Mapping[str, object]) -> Selection:
+    from explorer.queries.explore_map import layer_vintages  # it imports this module's memo
+
     state = UrlState(query)
     topics = topic_titles()
     offered_topics = used_topics(store)
@@ -280,7 +282,7 @@ def _resolve(store: Store, query: Mapping[str, object]) -> Selection:
                         default="comparison" if has_intervals else "quintile")
     funnel_ok = (indicator.get("value_type") in FUNNEL_TYPES and int(shown["counts"].sum()) >= 5)
     view = state.pick(P["v"], list(COMPARE_VIEWS) if funnel_ok else ["ranked"])
-    first_tab = "map" if has_map_layers(store, area_type) else "compare"
+    first_tab = "map" if layer_vintages(store, area_type) else "compare"  # no boundaries: no map
     tab = state.pick(P["tab"], list(TABS), default=first_tab)
     if tab == first_tab:
         state.set("tab", None)  # links stay short, and the view follows the area type's default
@@ -335,14 +337,6 @@ def _query(state: UrlState) -> dict[str, str]:
     if query.get("cb") in ("False", "0"):
         query.pop("cb")
     return {k: query[k] for k in KEYS if k in query}
-
-
-def has_map_layers(store: Store, area_type: str) -> bool:
-    """Whether the store has any boundary file for this area type (else Explore opens on Compare areas)."""
-    def compute() -> bool:
-        index = store.table("boundaries")
-        return not index.is_empty() and area_type in set(index["area_type"])
-    return memo(store, ("mapped", area_type), compute)
 
 
 def names(store: Store, area_type: str) -> dict[str, str]:
